@@ -1,0 +1,74 @@
+"""What each section's records hold, in the order the model writes them.
+
+One table drives the model's output format, the decoding constraints, the parser,
+training targets and annotation checks, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from summarizer.schema import Section
+
+FieldKind = Literal["count", "text", "choice"]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    kind: FieldKind
+    choices: tuple[str, ...] = ()
+    required: bool = False
+
+
+OUTCOMES = ("killed", "died", "wounded", "missing")
+ORDER_KINDS = (
+    "military_order",
+    "evacuation",
+    "curfew",
+    "state_of_emergency",
+    "surrender_demand",
+    "restriction",
+    "other",
+)
+YES_NO = ("yes", "no")
+
+SECTION_FIELDS: dict[Section, tuple[FieldSpec, ...]] = {
+    "orders": (
+        FieldSpec("kind", "choice", ORDER_KINDS, required=True),
+        FieldSpec("issued_by", "text"),
+        FieldSpec("binds", "text"),
+        FieldSpec("requires", "text", required=True),
+        FieldSpec("effective", "text"),
+        FieldSpec("announced_by", "text"),
+    ),
+    "casualties": (
+        FieldSpec("count", "count"),
+        FieldSpec("who", "text"),
+        FieldSpec("outcome", "choice", OUTCOMES, required=True),
+        FieldSpec("according_to", "text"),
+        FieldSpec("when", "text"),
+    ),
+    "displacement": (
+        FieldSpec("count", "count"),
+        FieldSpec("who", "text"),
+        FieldSpec("origin", "text"),
+        FieldSpec("according_to", "text"),
+        FieldSpec("when", "text"),
+    ),
+    "escapes": (
+        FieldSpec("count", "count"),
+        FieldSpec("who", "text"),
+        FieldSpec("origin", "text"),
+        FieldSpec("according_to", "text"),
+        FieldSpec("recaptured", "choice", YES_NO),
+    ),
+}
+
+
+def field_spec(section: Section, name: str) -> FieldSpec:
+    for spec in SECTION_FIELDS[section]:
+        if spec.name == name:
+            return spec
+    raise KeyError(f"{section} has no field {name!r}")

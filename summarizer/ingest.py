@@ -1,0 +1,74 @@
+"""Read an article from disk and refuse what is not one."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from summarizer.errors import (
+    BinaryInput,
+    EmptyInput,
+    InputTooLarge,
+    MissingInput,
+    NotAnArticle,
+    NotUtf8,
+)
+
+DEFAULT_MAX_BYTES = 1_000_000
+MIN_WORDS = 12
+# Share of words that must be common English function words; news prose sits near 0.4.
+MIN_ENGLISH_SHARE = 0.12
+_ENGLISH_FUNCTION_WORDS = frozenset(
+    "the a an of to in on at by for from with and or but is are was were has have had "
+    "be been that this it its as said says not they he she we their his her who which".split()
+)
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+_HTML = re.compile(r"^\s*(<!doctype html|<html|<\?xml)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Article:
+    """The original text, untouched: every offset in a brief points into ``text``."""
+
+    source: str
+    text: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+def read_article(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
+    file = Path(path)
+    if not file.is_file():
+        raise MissingInput(f"{file}: no such file")
+    size = file.stat().st_size
+    if size > max_bytes:
+        raise InputTooLarge(f"{file}: {size} bytes is over the limit of {max_bytes} bytes")
+    return parse_article(file.read_bytes(), source=str(file))
+
+
+def parse_article(data: bytes, source: str) -> Article:
+    if not data.strip():
+        raise EmptyInput(f"{source}: the file is empty")
+    if b"\x00" in data:
+        raise BinaryInput(f"{source}: binary data, not a text article")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise NotUtf8(f"{source}: not UTF-8 text (bad byte at offset {exc.start})") from exc
+    check_is_article(text, source)
+    return Article(source=source, text=text)
+
+
+def check_is_article(text: str, source: str) -> None:
+    if _HTML.match(text):
+        raise NotAnArticle(f"{source}: HTML markup, not a plain-text article")
+    words = _WORD.findall(text)
+    if len(words) < MIN_WORDS:
+        raise NotAnArticle(f"{source}: only {len(words)} words, too short to be an article")
+    english = sum(w.lower() in _ENGLISH_FUNCTION_WORDS for w in words) / len(words)
+    if english < MIN_ENGLISH_SHARE:
+        raise NotAnArticle(f"{source}: does not read as English prose")

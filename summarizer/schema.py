@@ -1,0 +1,152 @@
+"""The brief: the pydantic schema every output validates against."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Alignment = Literal["exact", "normalized", "fuzzy"]
+Outcome = Literal["killed", "died", "wounded", "missing"]
+Qualifier = Literal["exactly", "at least", "more than", "about", "up to", "fewer than", "nearly"]
+OrderKind = Literal[
+    "military_order",
+    "evacuation",
+    "curfew",
+    "state_of_emergency",
+    "surrender_demand",
+    "restriction",
+    "other",
+]
+Section = Literal["orders", "casualties", "displacement", "escapes"]
+SECTIONS: tuple[Section, ...] = ("orders", "casualties", "displacement", "escapes")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Span(Strict):
+    """A stretch of the original article: ``article[start:end] == text``."""
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Span:
+        if self.end < self.start:
+            raise ValueError("span end precedes its start")
+        return self
+
+
+class GroundedText(Span):
+    """A value copied from the article, with how it was aligned back to it."""
+
+    alignment: Alignment
+
+
+class CountMixin(Strict):
+    count: int | None = Field(
+        default=None, description="The figure as an integer, where the article states one."
+    )
+    count_text: GroundedText | None = Field(
+        default=None, description="The article's own wording: 'hundreds', 'more than 130,000'."
+    )
+    qualifier: Qualifier | None = Field(
+        default=None, description="'more than' in 'more than 130,000'; None for a bare figure."
+    )
+
+
+class Casualty(CountMixin):
+    outcome: Outcome
+    who: GroundedText | None = Field(default=None, description="Whose people were hit.")
+    according_to: GroundedText | None = None
+    when: GroundedText | None = None
+    evidence: Span
+
+
+class Order(Strict):
+    kind: OrderKind
+    issued_by: GroundedText | None = Field(default=None, description="Who decided.")
+    binds: GroundedText | None = Field(default=None, description="Whom the order binds.")
+    requires: GroundedText | None = Field(default=None, description="What it requires.")
+    effective: GroundedText | None = Field(default=None, description="When it takes effect.")
+    announced_by: GroundedText | None = None
+    evidence: Span
+
+
+class Displacement(CountMixin):
+    who: GroundedText | None = None
+    origin: GroundedText | None = Field(default=None, description="Where people left.")
+    according_to: GroundedText | None = None
+    when: GroundedText | None = None
+    evidence: Span
+
+
+class Escape(CountMixin):
+    who: GroundedText | None = None
+    origin: GroundedText | None = Field(default=None, description="What they escaped from.")
+    according_to: GroundedText | None = None
+    recaptured: bool | None = None
+    evidence: Span
+
+
+class Mention(Strict):
+    """An actor or a place, with every place in the article where a record names it."""
+
+    name: str
+    roles: list[str]
+    mentions: list[Span]
+
+
+class Dropped(Strict):
+    """A value the model produced that could not be grounded in the article."""
+
+    section: Section
+    field: str
+    value: str
+    reason: str
+
+
+class TemplateRef(Strict):
+    name: str
+    version: int
+
+
+class Timing(Strict):
+    load_seconds: float = Field(ge=0)
+    model_seconds: float = Field(ge=0)
+    total_seconds: float = Field(ge=0)
+
+
+class Provenance(Strict):
+    model: str
+    device: str
+    templates: list[TemplateRef]
+    source: str
+    source_sha256: str
+    source_chars: int
+    timing: Timing
+    constrained: bool
+    schema_version: int = 1
+
+
+class Brief(Strict):
+    summary: str
+    orders: list[Order]
+    casualties: list[Casualty]
+    displacement: list[Displacement]
+    escapes: list[Escape]
+    actors: list[Mention]
+    places: list[Mention]
+    dropped: list[Dropped]
+    provenance: Provenance
+
+
+RECORD_TYPES: dict[Section, type[Strict]] = {
+    "orders": Order,
+    "casualties": Casualty,
+    "displacement": Displacement,
+    "escapes": Escape,
+}

@@ -7,8 +7,6 @@ Usage:
 
 from __future__ import annotations
 
-import json
-import re
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -17,19 +15,11 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from summarizer.clean import clean
 from summarizer.fields import SECTION_FIELDS
+from summarizer.numbers import QUANTITY_WORD
 from summarizer.schema import Section
 from summarizer.segment import Sentence, segment
 
 LEE_FILES = {"lee_background": "lee_background.cor", "lee": "lee.cor"}
-COUNT_WORDS = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen"
-    r"|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy"
-    r"|eighty|ninety|hundred|hundreds|thousand|thousands|million|millions|dozen|dozens|scores"
-    r"|several|a few|few|many|couple|half)\b",
-    re.IGNORECASE,
-)
-
-
 class AnnotatedFact(BaseModel):
     model_config = ConfigDict(extra="forbid")
     section: Section
@@ -47,7 +37,7 @@ class AnnotatedFact(BaseModel):
                 raise ValueError(f"{name}={value!r} is not one of {spec.choices}")
             if spec.kind != "choice" and value not in self.evidence:
                 raise ValueError(f"{name}={value!r} is not copied from the evidence sentence")
-            if spec.kind == "count" and not COUNT_WORDS.search(value):
+            if spec.kind == "count" and not QUANTITY_WORD.search(value):
                 raise ValueError(f"count {value!r} holds no number or quantity word")
             if spec.kind != "choice" and value != value.strip(" ,.;:"):
                 raise ValueError(f"{name}={value!r} starts or ends on punctuation or space")

@@ -1,0 +1,185 @@
+"""The model behind a small Protocol: a Hugging Face seq2seq model, or a scripted fake."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+
+from summarizer.errors import ModelError
+from summarizer.schema import Section
+
+DeviceChoice = Literal["auto", "cpu", "cuda"]
+DtypeChoice = Literal["auto", "float32", "float16", "bfloat16"]
+REQUIRED_FILES = ("config.json",)
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    section: Section
+    prompt: str
+    source: str
+
+
+@dataclass(frozen=True)
+class BackendConfig:
+    model: str
+    device: DeviceChoice = "auto"
+    dtype: DtypeChoice = "auto"
+    batch_size: int = 32
+    max_input_tokens: int = 512
+    max_new_tokens: int = 160
+    num_beams: int = 1
+    constrained: bool = True
+    threads: int | None = None
+
+
+class Backend(Protocol):
+    name: str
+    device: str
+    load_seconds: float
+    constrained: bool
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[str]: ...
+
+
+class ScriptedBackend:
+    """A fake model for tests: answers from a script, keyed by (section, source sentence)."""
+
+    device = "none"
+    load_seconds = 0.0
+    constrained = False
+
+    def __init__(
+        self,
+        script: dict[tuple[Section, str], str] | Callable[[GenerationRequest], str],
+        name: str = "scripted",
+    ) -> None:
+        self.name = name
+        self._script = script
+        self.calls: list[GenerationRequest] = []
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[str]:
+        self.calls.extend(requests)
+        if callable(self._script):
+            return [self._script(r) for r in requests]
+        return [self._script.get((r.section, r.source), "none") for r in requests]
+
+
+class HFBackend:
+    """Any Hugging Face seq2seq model, from a local folder or a hub id."""
+
+    def __init__(self, config: BackendConfig) -> None:
+        import torch
+
+        from summarizer.constrain import ConstraintFactory, SpanLimits
+
+        started = time.perf_counter()
+        self.config = config
+        self.name = config.model
+        self.constrained = config.constrained
+        if config.threads:
+            torch.set_num_threads(config.threads)
+        self.device = _pick_device(config.device)
+        self.tokenizer, self.model = _load(config.model, self.device, config.dtype)
+        self.constraints = ConstraintFactory(self.tokenizer, SpanLimits())
+        self.load_seconds = time.perf_counter() - started
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[str]:
+        outputs: dict[int, str] = {}
+        order = sorted(range(len(requests)), key=lambda i: len(requests[i].prompt))
+        size = self.config.batch_size
+        for begin in range(0, len(order), size):
+            chunk = order[begin : begin + size]
+            texts = self._generate_batch([requests[i] for i in chunk])
+            outputs.update(zip(chunk, texts, strict=True))
+        return [outputs[i] for i in range(len(requests))]
+
+    def _generate_batch(self, requests: Sequence[GenerationRequest]) -> list[str]:
+        import torch
+        from transformers import LogitsProcessorList
+
+        from summarizer.constrain import CopyConstraintProcessor
+
+        inputs = self.tokenizer(
+            [r.prompt for r in requests],
+            return_tensors="pt",
+            padding=True,
+            truncation=True,
+            max_length=self.config.max_input_tokens,
+        ).to(self.device)
+        processors = LogitsProcessorList()
+        if self.constrained:
+            rows = [self.constraints.row(r.section, r.source) for r in requests]
+            processors.append(CopyConstraintProcessor(rows, self.config.num_beams))
+        with torch.inference_mode():
+            generated = self.model.generate(
+                **inputs,
+                logits_processor=processors,
+                max_new_tokens=self.config.max_new_tokens,
+                num_beams=self.config.num_beams,
+                do_sample=False,
+            )
+        return self.tokenizer.batch_decode(
+            generated, skip_special_tokens=True, clean_up_tokenization_spaces=False
+        )
+
+
+def _pick_device(choice: DeviceChoice) -> str:
+    import torch
+
+    if choice == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if choice == "cuda" and not torch.cuda.is_available():
+        raise ModelError("--device cuda was asked for, but no CUDA GPU is available")
+    return choice
+
+
+def _load(model: str, device: str, dtype: DtypeChoice) -> tuple[object, object]:
+    import torch
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    local = Path(model)
+    if local.exists():
+        check_model_dir(local)
+    torch_dtype = {
+        "auto": torch.float32 if device == "cpu" else torch.float16,
+        "float32": torch.float32,
+        "float16": torch.float16,
+        "bfloat16": torch.bfloat16,
+    }[dtype]
+    hub_offline = os.environ.get("HF_HUB_OFFLINE") == "1"
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(model, trust_remote_code=False)
+        network = AutoModelForSeq2SeqLM.from_pretrained(
+            model, use_safetensors=True, trust_remote_code=False, dtype=torch_dtype
+        )
+    except (OSError, ValueError) as exc:
+        where = "folder" if local.exists() else "hub id (no hub or cache reachable?)"
+        hint = " HF_HUB_OFFLINE=1 is set." if hub_offline else ""
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelError(f"cannot load model {model!r} as a {where}: {first}.{hint}") from exc
+    if not getattr(tokenizer, "is_fast", False):
+        raise ModelError(f"model {model!r} has no fast tokenizer; copy constraints need offsets")
+    network.to(device).eval()
+    return tokenizer, network
+
+
+def check_model_dir(path: Path) -> None:
+    """A clear error for a folder that is not a complete safetensors checkpoint."""
+    if not path.is_dir():
+        raise ModelError(f"model path {path} is not a folder")
+    missing = [name for name in REQUIRED_FILES if not (path / name).is_file()]
+    if not any(path.glob("*.safetensors")):
+        missing.append("*.safetensors")
+    if not any((path / name).is_file() for name in ("tokenizer.json", "spiece.model")):
+        missing.append("tokenizer.json")
+    if missing:
+        raise ModelError(f"model folder {path} is missing {', '.join(missing)}")
+
+
+def load_backend(config: BackendConfig) -> Backend:
+    return HFBackend(config)

@@ -1,0 +1,410 @@
+"""Constrained decoding: values are copied from the sentence, never written.
+
+Why not outlines or transformers-cfg: both compile a regex or grammar into a token automaton
+ahead of time. Here the language changes with every input (a value must be a contiguous
+token span of *this* sentence, and a count span must hold a number), so it would mean one
+grammar compile per sentence; and a copy constraint stated over the source's own token ids
+sidesteps the tokenizer's disagreements between a span tokenized alone and in context. The
+automaton below is small: forced labels, closed-set choices, and implicit tries over the
+source tokens.
+
+Training targets are built from the same pieces (:func:`target_ids`), so a model learns
+exactly the token sequences this decoder lets it produce.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Protocol
+
+import torch
+from transformers import LogitsProcessor, PreTrainedTokenizerBase
+
+from summarizer.errors import ModelError
+from summarizer.fields import SECTION_FIELDS, FieldSpec
+from summarizer.numbers import QUANTITY_WORD
+from summarizer.outformat import ABSENT, FIELD_SEPARATOR, NONE, label, surface
+from summarizer.schema import Section
+
+
+@dataclass(frozen=True)
+class SpanLimits:
+    text_tokens: int = 32
+    count_tokens: int = 12
+    records: int = 6
+
+
+class SourceTokens:
+    """A sentence as token ids, with what each token may be in a copied span."""
+
+    def __init__(self, tokenizer: PreTrainedTokenizerBase, text: str, banned: set[int]) -> None:
+        encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        self.text = text
+        self.ids: list[int] = list(encoded["input_ids"])
+        offsets = [tuple(o) for o in encoded["offset_mapping"]]
+        self.offsets: list[tuple[int, int]] = offsets  # type: ignore[assignment]
+        self.can_start = [self._starts_word(s, e) for s, e in offsets]
+        self.can_end = [self._ends_word(s, e) for s, e in offsets]
+        self.banned = [i in banned for i in self.ids]
+        self.quantity = [bool(QUANTITY_WORD.search(text[s:e])) for s, e in offsets]
+
+    def _starts_word(self, start: int, end: int) -> bool:
+        piece = self.text[start:end]
+        lead = start + len(piece) - len(piece.lstrip())
+        return lead < end and self.text[lead].isalnum() and (
+            lead == 0 or not self.text[lead - 1].isalnum()
+        )
+
+    def _ends_word(self, start: int, end: int) -> bool:
+        piece = self.text[start:end].rstrip()
+        last = start + len(piece) - 1
+        return last >= start and self.text[last].isalnum() and (
+            last + 1 >= len(self.text) or not self.text[last + 1].isalnum()
+        )
+
+    def span_ids(self, char_start: int, char_end: int) -> list[int]:
+        """Token ids covering ``text[char_start:char_end]``: how a training target copies it."""
+        return [
+            i
+            for i, (s, e) in zip(self.ids, self.offsets, strict=True)
+            if s < char_end and e > char_start and self.text[s:e].strip()
+        ]
+
+
+class _Literals:
+    """The format's fixed pieces as token ids for one tokenizer."""
+
+    def __init__(self, tokenizer: PreTrainedTokenizerBase) -> None:
+        self._tokenizer = tokenizer
+        eos = tokenizer.eos_token_id
+        if eos is None:
+            raise ModelError("the tokenizer has no end-of-sequence token")
+        self.eos: int = eos
+
+    def encode(self, text: str) -> tuple[int, ...]:
+        ids = tuple(self._tokenizer(text, add_special_tokens=False)["input_ids"])
+        unk = self._tokenizer.unk_token_id
+        if not ids or (unk is not None and unk in ids):
+            raise ModelError(f"the tokenizer cannot write the output format's {text!r}")
+        return ids
+
+    @cached_property
+    def none(self) -> tuple[int, ...]:
+        return self.encode(NONE)
+
+    @cached_property
+    def absent(self) -> tuple[int, ...]:
+        return self.encode(ABSENT)
+
+    def first_label(self, spec: FieldSpec) -> tuple[int, ...]:
+        return self.encode(f"{label(spec)}:")
+
+    def next_label(self, spec: FieldSpec) -> tuple[int, ...]:
+        return self.encode(f"{FIELD_SEPARATOR} {label(spec)}:")
+
+    def choices(self, spec: FieldSpec) -> list[tuple[int, ...]]:
+        return [self.encode(surface(c)) for c in spec.choices]
+
+
+class SectionGrammar:
+    """The token-level shape of one section's output, for one tokenizer."""
+
+    def __init__(self, section: Section, literals: _Literals, limits: SpanLimits) -> None:
+        self.section = section
+        self.fields = SECTION_FIELDS[section]
+        self.limits = limits
+        self.eos = literals.eos
+        self.none = literals.none
+        self.absent = literals.absent
+        self.first_label = literals.first_label(self.fields[0])
+        self.labels = [literals.next_label(spec) for spec in self.fields]
+        self.choices = {
+            spec.name: literals.choices(spec) for spec in self.fields if spec.kind == "choice"
+        }
+        self.separator_starts = {seq[0] for seq in self.labels}
+        clash = self.separator_starts & (
+            {self.absent[0], self.eos} | {c[0] for cs in self.choices.values() for c in cs}
+        )
+        if clash:
+            raise ModelError("the tokenizer cannot separate the output format's fields")
+
+
+# Decoder states are immutable tuples so they can be cached by token prefix:
+#   ("start", pos, alive)              choosing between "none" and the first record
+#   ("label", field, pos, records)     inside a forced label
+#   ("value", field, records, value)   inside a field's value
+#   ("end",)                           finished
+State = tuple[object, ...]
+
+
+class _ValueMatcher(Protocol):
+    def initial(self) -> object: ...
+    def allowed(self, state: object) -> set[int]: ...
+    def complete(self, state: object) -> bool: ...
+    def advance(self, state: object, token: int) -> object | None: ...
+
+
+class _Sequences:
+    """One of a few fixed token sequences (closed-set choices, or ``-``)."""
+
+    def __init__(self, sequences: Sequence[tuple[int, ...]]) -> None:
+        self.sequences = list(sequences)
+
+    def initial(self) -> object:
+        return (frozenset(range(len(self.sequences))), 0)
+
+    def allowed(self, state: object) -> set[int]:
+        alive, pos = state  # type: ignore[misc]
+        return {self.sequences[i][pos] for i in alive if pos < len(self.sequences[i])}
+
+    def complete(self, state: object) -> bool:
+        alive, pos = state  # type: ignore[misc]
+        return any(len(self.sequences[i]) == pos for i in alive)
+
+    def advance(self, state: object, token: int) -> object | None:
+        alive, pos = state  # type: ignore[misc]
+        kept = frozenset(
+            i for i in alive if pos < len(self.sequences[i]) and self.sequences[i][pos] == token
+        )
+        return (kept, pos + 1) if kept else None
+
+
+class _SourceSpans:
+    """``-`` or a contiguous span of the source, whole words, optionally holding a number."""
+
+    def __init__(
+        self, source: SourceTokens, absent: tuple[int, ...], max_tokens: int, quantity: bool
+    ) -> None:
+        self.source = source
+        self.absent = _Sequences([absent])
+        self.max_tokens = max_tokens
+        self.quantity = quantity
+
+    def initial(self) -> object:
+        return ("absent", self.absent.initial(), None)
+
+    def allowed(self, state: object) -> set[int]:
+        kind, absent_state, spans = state  # type: ignore[misc]
+        if kind == "absent":
+            src = self.source
+            starts = {
+                src.ids[i] for i in range(len(src.ids)) if src.can_start[i] and not src.banned[i]
+            }
+            return self.absent.allowed(absent_state) | starts
+        if kind == "dash":
+            return self.absent.allowed(absent_state)
+        starts, length = spans
+        return {
+            self.source.ids[s + length]
+            for s in starts
+            if length < self.max_tokens
+            and s + length < len(self.source.ids)
+            and not self.source.banned[s + length]
+        }
+
+    def complete(self, state: object) -> bool:
+        kind, absent_state, spans = state  # type: ignore[misc]
+        if kind != "span":
+            return kind == "dash" and self.absent.complete(absent_state)
+        starts, length = spans
+        return any(self._valid_span(s, s + length) for s in starts)
+
+    def _valid_span(self, start: int, end: int) -> bool:
+        src = self.source
+        return src.can_end[end - 1] and (not self.quantity or any(src.quantity[start:end]))
+
+    def advance(self, state: object, token: int) -> object | None:
+        kind, absent_state, spans = state  # type: ignore[misc]
+        src = self.source
+        if kind in ("absent", "dash"):
+            dash = self.absent.advance(absent_state, token)
+            if dash is not None:
+                return ("dash", dash, None)
+            if kind == "dash":
+                return None
+            starts = frozenset(
+                i
+                for i, tid in enumerate(src.ids)
+                if tid == token and src.can_start[i] and not src.banned[i]
+            )
+            return ("span", None, (starts, 1)) if starts else None
+        starts, length = spans
+        kept = frozenset(
+            s
+            for s in starts
+            if length < self.max_tokens
+            and s + length < len(src.ids)
+            and src.ids[s + length] == token
+            and not src.banned[s + length]
+        )
+        return ("span", None, (kept, length + 1)) if kept else None
+
+
+class RowConstraint:
+    """What one output row may contain next, given the tokens it has so far."""
+
+    def __init__(self, grammar: SectionGrammar, source: SourceTokens) -> None:
+        self.grammar = grammar
+        self.matchers: list[_ValueMatcher] = []
+        for spec in grammar.fields:
+            if spec.kind == "choice":
+                self.matchers.append(_Sequences([grammar.absent, *grammar.choices[spec.name]]))
+            else:
+                limit = grammar.limits.count_tokens if spec.kind == "count" else (
+                    grammar.limits.text_tokens
+                )
+                self.matchers.append(
+                    _SourceSpans(source, grammar.absent, limit, quantity=spec.kind == "count")
+                )
+        self._start = _Sequences([(*grammar.none, grammar.eos), grammar.first_label])
+
+    def initial(self) -> State:
+        return ("start", self._start.initial())
+
+    def allowed(self, state: State) -> set[int]:
+        kind = state[0]
+        if kind == "start":
+            return self._start.allowed(state[1])
+        if kind == "label":
+            _, field, pos, _ = state
+            return {self._label(field)[pos]}  # type: ignore[arg-type]
+        if kind == "value":
+            _, field, records, value = state
+            allowed = self.matchers[field].allowed(value)  # type: ignore[index]
+            if self.matchers[field].complete(value):  # type: ignore[index]
+                allowed |= self._after_value(field, records)  # type: ignore[arg-type]
+            return allowed
+        return {self.grammar.eos}
+
+    def _label(self, field: int) -> tuple[int, ...]:
+        return self.grammar.labels[field]
+
+    def _after_value(self, field: int, records: int) -> set[int]:
+        if field + 1 < len(self.grammar.fields):
+            return {self._label(field + 1)[0]}
+        if records + 1 < self.grammar.limits.records:
+            return {self._label(0)[0], self.grammar.eos}
+        return {self.grammar.eos}
+
+    def advance(self, state: State, token: int) -> State:
+        kind = state[0]
+        if kind == "start":
+            moved = self._start.advance(state[1], token)
+            if moved is None:
+                return ("end",)
+            alive, _ = moved  # type: ignore[misc]
+            if self._start.complete(moved):
+                return ("end",) if 0 in alive else self._enter_value(0, 0)
+            return ("start", moved)
+        if kind == "label":
+            _, field, pos, records = state
+            if pos + 1 == len(self._label(field)):  # type: ignore[arg-type]
+                return self._enter_value(field, records)  # type: ignore[arg-type]
+            return ("label", field, pos + 1, records)  # type: ignore[operator]
+        if kind == "value":
+            _, field, records, value = state
+            matcher = self.matchers[field]  # type: ignore[index]
+            moved = matcher.advance(value, token)
+            if moved is not None:
+                return ("value", field, records, moved)
+            if token == self.grammar.eos:
+                return ("end",)
+            nxt = field + 1 if field + 1 < len(self.grammar.fields) else 0  # type: ignore[operator]
+            records = records + 1 if nxt == 0 else records  # type: ignore[operator]
+            return self._after_label_token(nxt, records)  # type: ignore[arg-type]
+        return ("end",)
+
+    def _enter_value(self, field: int, records: int) -> State:
+        return ("value", field, records, self.matchers[field].initial())
+
+    def _after_label_token(self, field: int, records: int) -> State:
+        if len(self._label(field)) == 1:
+            return self._enter_value(field, records)
+        return ("label", field, 1, records)
+
+
+class CopyConstraintProcessor(LogitsProcessor):
+    """Masks every token the grammar forbids, row by row, for batched generation."""
+
+    def __init__(self, rows: Sequence[RowConstraint], num_beams: int = 1) -> None:
+        self.rows = list(rows)
+        self.num_beams = num_beams
+        self._states: list[dict[tuple[int, ...], State]] = [{} for _ in self.rows]
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        mask = torch.full_like(scores, float("-inf"))
+        vocab = scores.shape[-1]
+        for row, ids in enumerate(input_ids.tolist()):
+            constraint = self.rows[row // self.num_beams]
+            state = self._state(row // self.num_beams, constraint, tuple(ids[1:]))
+            allowed = [t for t in constraint.allowed(state) if t < vocab]
+            mask[row, allowed] = 0.0
+        return scores + mask  # type: ignore[return-value]
+
+    def _state(self, index: int, constraint: RowConstraint, prefix: tuple[int, ...]) -> State:
+        cache = self._states[index]
+        if prefix in cache:
+            return cache[prefix]
+        state = (
+            constraint.initial()
+            if not prefix
+            else constraint.advance(self._state(index, constraint, prefix[:-1]), prefix[-1])
+        )
+        cache[prefix] = state
+        return state
+
+
+class ConstraintFactory:
+    """Builds row constraints for one tokenizer, reusing its literal token ids."""
+
+    def __init__(self, tokenizer: PreTrainedTokenizerBase, limits: SpanLimits) -> None:
+        self.tokenizer = tokenizer
+        literals = _Literals(tokenizer)
+        self.grammars = {
+            section: SectionGrammar(section, literals, limits) for section in SECTION_FIELDS
+        }
+        self._banned = set().union(*(g.separator_starts for g in self.grammars.values()))
+
+    def source(self, text: str) -> SourceTokens:
+        return SourceTokens(self.tokenizer, text, self._banned)
+
+    def row(self, section: Section, sentence: str) -> RowConstraint:
+        return RowConstraint(self.grammars[section], self.source(sentence))
+
+    def target_ids(
+        self, section: Section, sentence: str, records: Sequence[dict[str, str | tuple[int, int]]]
+    ) -> list[int]:
+        """Token ids the constrained decoder would produce for these records.
+
+        Text and count values are given as (start, end) character ranges of ``sentence``;
+        choice values as the choice name.
+        """
+        grammar = self.grammars[section]
+        source = self.source(sentence)
+        if not records:
+            return [*grammar.none, grammar.eos]
+        ids: list[int] = []
+        for number, record in enumerate(records[: grammar.limits.records]):
+            for index, spec in enumerate(grammar.fields):
+                first = index == 0 and number == 0
+                ids.extend(grammar.first_label if first else grammar.labels[index])
+                ids.extend(self._value_ids(grammar, source, spec, record.get(spec.name)))
+        return [*ids, grammar.eos]
+
+    @staticmethod
+    def _value_ids(
+        grammar: SectionGrammar,
+        source: SourceTokens,
+        spec: FieldSpec,
+        value: str | tuple[int, int] | None,
+    ) -> list[int]:
+        if value is None:
+            return list(grammar.absent)
+        if spec.kind == "choice":
+            assert isinstance(value, str)
+            return list(grammar.choices[spec.name][spec.choices.index(value)])
+        assert isinstance(value, tuple)
+        span = source.span_ids(*value)
+        return span if span else list(grammar.absent)

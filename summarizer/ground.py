@@ -1,0 +1,115 @@
+"""Align every copied value back to the article: exact, then normalised, then fuzzy.
+
+A value that cannot be aligned within its sentence is dropped and reported. A value holding
+a digit must align exactly or after normalisation: a number is never accepted fuzzily.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from summarizer.fields import SECTION_FIELDS
+from summarizer.numbers import parse_count
+from summarizer.parse import SentenceRecord
+from summarizer.schema import (
+    RECORD_TYPES,
+    Alignment,
+    Dropped,
+    GroundedText,
+    Span,
+    Strict,
+)
+
+FUZZY_MIN_SCORE = 88.0
+_FOLD = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"}
+
+
+@dataclass(frozen=True)
+class Match:
+    start: int
+    end: int
+    alignment: Alignment
+
+
+def normalize(text: str) -> tuple[str, list[int]]:
+    """Case- and space-folded text, with the original index of every kept character."""
+    chars: list[str] = []
+    index: list[int] = []
+    for position, char in enumerate(text):
+        for folded in unicodedata.normalize("NFKC", _FOLD.get(char, char)).casefold():
+            if folded.isspace():
+                if not chars or chars[-1] == " ":
+                    continue
+                folded = " "
+            chars.append(folded)
+            index.append(position)
+    while chars and chars[-1] == " ":
+        chars.pop()
+        index.pop()
+    return "".join(chars), index
+
+
+def align(value: str, text: str) -> Match | None:
+    """Where ``value`` stands in ``text``; offsets are into ``text``."""
+    found = text.find(value)
+    if found >= 0 and value:
+        return Match(found, found + len(value), "exact")
+    wanted, _ = normalize(value)
+    haystack, index = normalize(text)
+    if not wanted:
+        return None
+    found = haystack.find(wanted)
+    if found >= 0:
+        return Match(index[found], index[found + len(wanted) - 1] + 1, "normalized")
+    if any(c.isdigit() for c in value):
+        return None
+    result = fuzz.partial_ratio_alignment(wanted, haystack, score_cutoff=FUZZY_MIN_SCORE)
+    if result is None or result.dest_end <= result.dest_start:
+        return None
+    start, end = _whole_words(text, index[result.dest_start], index[result.dest_end - 1] + 1)
+    return Match(start, end, "fuzzy")
+
+
+def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    while start > 0 and text[start - 1].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    return start, end
+
+
+def ground_record(item: SentenceRecord, article: str) -> tuple[Strict | None, list[Dropped]]:
+    """A schema record with every value grounded, or None if a required value is lost."""
+    record, sentence = item.record, item.sentence
+    dropped: list[Dropped] = []
+    fields: dict[str, object] = {}
+    for spec in SECTION_FIELDS[record.section]:
+        value = record.values.get(spec.name)
+        if value is None:
+            continue
+        if spec.kind == "choice":
+            fields[spec.name] = value == "yes" if spec.choices == ("yes", "no") else value
+            continue
+        match = align(value, sentence.text)
+        if match is None:
+            reason = "not found in its sentence"
+            if any(c.isdigit() for c in value):
+                reason = "number not found verbatim in its sentence"
+            dropped.append(Dropped(section=record.section, field=spec.name, value=value, reason=reason))
+            if spec.required:
+                return None, dropped
+            continue
+        start, end = sentence.start + match.start, sentence.start + match.end
+        grounded = GroundedText(
+            start=start, end=end, text=article[start:end], alignment=match.alignment
+        )
+        if spec.kind == "count":
+            count = parse_count(grounded.text)
+            fields.update(count_text=grounded, count=count.value, qualifier=count.qualifier)
+        else:
+            fields[spec.name] = grounded
+    evidence = Span(start=sentence.start, end=sentence.end, text=sentence.text)
+    return RECORD_TYPES[record.section](**fields, evidence=evidence), dropped

@@ -1,0 +1,83 @@
+"""Merge grounded records into a brief: drop duplicates, collect actors and places."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from summarizer.ground import normalize
+from summarizer.schema import (
+    SECTIONS,
+    Casualty,
+    Displacement,
+    Escape,
+    GroundedText,
+    Mention,
+    Order,
+    Section,
+    Span,
+    Strict,
+)
+
+ACTOR_ROLES = {
+    "issued_by": "ordered",
+    "announced_by": "announced",
+    "according_to": "reported",
+    "binds": "bound by order",
+}
+PLACE_FIELDS = ("origin",)
+
+
+def _key_text(value: GroundedText | None) -> str:
+    return normalize(value.text)[0] if value else ""
+
+
+def record_key(record: Strict) -> tuple[object, ...]:
+    """What makes two records the same fact, wherever in the article they were read."""
+    if isinstance(record, Order):
+        return ("orders", record.kind, _key_text(record.requires), _key_text(record.issued_by))
+    assert isinstance(record, Casualty | Displacement | Escape)
+    amount = record.count if record.count is not None else _key_text(record.count_text)
+    outcome = record.outcome if isinstance(record, Casualty) else ""
+    return (type(record).__name__, amount, outcome, _key_text(record.who))
+
+
+def _filled(record: Strict) -> int:
+    return sum(value is not None for value in record.model_dump().values())
+
+
+def dedupe(records: Iterable[Strict]) -> list[Strict]:
+    """Keep one record per fact: the one that states the most fields, first in the article."""
+    best: dict[tuple[object, ...], Strict] = {}
+    for record in records:
+        key = record_key(record)
+        if key not in best or _filled(record) > _filled(best[key]):
+            best[key] = record
+    return sorted(best.values(), key=lambda r: r.evidence.start)  # type: ignore[attr-defined]
+
+
+def mentions(records: dict[Section, list[Strict]], roles: dict[str, str]) -> list[Mention]:
+    found: dict[str, tuple[str, set[str], list[Span]]] = {}
+    for section in SECTIONS:
+        for record in records[section]:
+            for field, role in roles.items():
+                value = getattr(record, field, None)
+                if not isinstance(value, GroundedText):
+                    continue
+                key = _key_text(value)
+                name, seen_roles, spans = found.setdefault(key, (value.text, set(), []))
+                seen_roles.add(role)
+                span = Span(start=value.start, end=value.end, text=value.text)
+                if span not in spans:
+                    spans.append(span)
+    return [
+        Mention(name=name, roles=sorted(seen_roles), mentions=sorted(spans, key=lambda s: s.start))
+        for name, seen_roles, spans in found.values()
+    ]
+
+
+def actors(records: dict[Section, list[Strict]]) -> list[Mention]:
+    return mentions(records, ACTOR_ROLES)
+
+
+def places(records: dict[Section, list[Strict]]) -> list[Mention]:
+    return mentions(records, {field: "origin" for field in PLACE_FIELDS})

@@ -1,0 +1,88 @@
+"""Read a count as the article words it: 'more than 130,000' -> (130000, 'more than')."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from word2number import w2n
+
+from summarizer.schema import Qualifier
+
+_QUALIFIERS: tuple[tuple[str, Qualifier], ...] = (
+    (r"more than|over|upwards of|in excess of", "more than"),
+    (r"at least|no fewer than|no less than|a minimum of", "at least"),
+    (r"about|around|approximately|roughly|some|an estimated|estimated|an approximate", "about"),
+    (r"up to|as many as|a maximum of", "up to"),
+    (r"fewer than|less than|under", "fewer than"),
+    (r"nearly|almost|close to|just under", "nearly"),
+    (r"exactly|precisely", "exactly"),
+)
+_QUALIFIER_RE = re.compile(
+    r"^(?P<q>" + "|".join(p for p, _ in _QUALIFIERS) + r")\b\s*", re.IGNORECASE
+)
+_DIGITS = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?!\d)")
+_SCALE = re.compile(r"^\s*(million|billion|thousand)\b", re.IGNORECASE)
+_SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+_PHRASES = {"a dozen": 12, "dozen": 12, "a couple of": 2, "a pair of": 2}
+_VAGUE = re.compile(
+    r"\b(hundreds|thousands|dozens|scores|millions|tens of thousands|several|a few|few|many"
+    r"|numerous|some)\b",
+    re.IGNORECASE,
+)
+
+
+# A token or phrase that can carry a count: digits, number words, vague quantities.
+QUANTITY_WORD = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen"
+    r"|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy"
+    r"|eighty|ninety|hundred|hundreds|thousand|thousands|million|millions|dozen|dozens|scores"
+    r"|several|few|many|couple|half|numerous)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Count:
+    value: int | None
+    qualifier: Qualifier | None
+
+
+def parse_count(text: str) -> Count:
+    """Integer and qualifier of a count phrase; value None for vague wording like 'hundreds'."""
+    phrase = " ".join(text.replace("\u00a0", " ").split())
+    qualifier: Qualifier | None = None
+    match = _QUALIFIER_RE.match(phrase)
+    if match:
+        qualifier = _qualifier_for(match.group("q"))
+        phrase = phrase[match.end() :]
+    return Count(_value(phrase), qualifier)
+
+
+def _qualifier_for(word: str) -> Qualifier:
+    for pattern, qualifier in _QUALIFIERS:
+        if re.fullmatch(pattern, word, re.IGNORECASE):
+            return qualifier
+    raise ValueError(word)
+
+
+def _value(phrase: str) -> int | None:
+    digits = _DIGITS.search(phrase)
+    if digits:
+        whole = int(digits.group(1).replace(",", ""))
+        fraction = digits.group(2) or ""
+        scale = _SCALE.match(phrase[digits.end() :])
+        if scale:
+            factor = _SCALES[scale.group(1).lower()]
+            return int(round((whole + float("0." + fraction if fraction else 0)) * factor))
+        return whole if not fraction else None
+    lowered = phrase.lower()
+    if _VAGUE.search(lowered) and not re.search(r"\b(hundred|thousand|million)\b", lowered):
+        return None
+    for words, value in _PHRASES.items():
+        if lowered == words or lowered.startswith(words + " "):
+            return value
+    try:
+        return int(w2n.word_to_num(lowered.replace("-", " ")))
+    except ValueError:
+        return None

@@ -1,0 +1,122 @@
+"""Wires the stages: clean, segment, prompt, generate, parse, ground, merge."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from summarizer.backend import Backend, GenerationRequest
+from summarizer.clean import clean
+from summarizer.ground import ground_record
+from summarizer.ingest import Article
+from summarizer.merge import actors, dedupe, places
+from summarizer.outformat import ParseFailure
+from summarizer.parse import parse_all
+from summarizer.prompt import TEMPLATE_VERSION, Prompt, build_prompts
+from summarizer.schema import (
+    SECTIONS,
+    Brief,
+    Dropped,
+    Provenance,
+    Section,
+    Strict,
+    TemplateRef,
+    Timing,
+)
+from summarizer.segment import Sentence, segment
+from summarizer.summary import summarize
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    route: bool = True
+    template_version: int = TEMPLATE_VERSION
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    article: Article
+    sentences: list[Sentence]
+    prompts: list[Prompt]
+
+
+class Pipeline:
+    def __init__(self, backend: Backend, config: PipelineConfig | None = None) -> None:
+        self.backend = backend
+        self.config = config or PipelineConfig()
+
+    def brief(self, article: Article) -> Brief:
+        return self.briefs([article])[0]
+
+    def briefs(self, articles: Sequence[Article]) -> list[Brief]:
+        """Briefs for several articles, their prompts batched through the model together."""
+        started = time.perf_counter()
+        prepared = [self._prepare(article) for article in articles]
+        requests = [
+            GenerationRequest(p.section, p.text, p.sentence.text)
+            for item in prepared
+            for p in item.prompts
+        ]
+        model_started = time.perf_counter()
+        outputs = self.backend.generate(requests) if requests else []
+        model_seconds = time.perf_counter() - model_started
+        share = model_seconds / max(len(articles), 1)
+        briefs = []
+        cursor = 0
+        for item in prepared:
+            item_outputs = outputs[cursor : cursor + len(item.prompts)]
+            cursor += len(item.prompts)
+            elapsed = (time.perf_counter() - started) / max(len(articles), 1)
+            briefs.append(self._assemble(item, item_outputs, share, elapsed))
+        return briefs
+
+    def _prepare(self, article: Article) -> _Prepared:
+        sentences = segment(article.text, clean(article.text))
+        prompts = build_prompts(sentences, self.config.route, self.config.template_version)
+        return _Prepared(article, sentences, prompts)
+
+    def _assemble(
+        self, item: _Prepared, outputs: Sequence[str], model_seconds: float, elapsed: float
+    ) -> Brief:
+        parsed, failures = parse_all(item.prompts, outputs)
+        dropped = [_failure_to_dropped(f) for f in failures]
+        grounded: dict[Section, list[Strict]] = {section: [] for section in SECTIONS}
+        for raw in parsed:
+            record, lost = ground_record(raw, item.article.text)
+            dropped.extend(lost)
+            if record is not None:
+                grounded[raw.record.section].append(record)
+        merged = {section: dedupe(grounded[section]) for section in SECTIONS}
+        return Brief(
+            summary=summarize(item.sentences, merged),
+            orders=merged["orders"],  # type: ignore[arg-type]
+            casualties=merged["casualties"],  # type: ignore[arg-type]
+            displacement=merged["displacement"],  # type: ignore[arg-type]
+            escapes=merged["escapes"],  # type: ignore[arg-type]
+            actors=actors(merged),
+            places=places(merged),
+            dropped=dropped,
+            provenance=self._provenance(item, model_seconds, elapsed),
+        )
+
+    def _provenance(self, item: _Prepared, model_seconds: float, elapsed: float) -> Provenance:
+        templates = sorted({(p.template.name, p.template.version) for p in item.prompts})
+        return Provenance(
+            model=self.backend.name,
+            device=self.backend.device,
+            templates=[TemplateRef(name=n, version=v) for n, v in templates],
+            source=item.article.source,
+            source_sha256=item.article.sha256,
+            source_chars=len(item.article.text),
+            timing=Timing(
+                load_seconds=round(self.backend.load_seconds, 4),
+                model_seconds=round(model_seconds, 4),
+                total_seconds=round(elapsed, 4),
+            ),
+            constrained=self.backend.constrained,
+        )
+
+
+def _failure_to_dropped(failure: ParseFailure) -> Dropped:
+    return Dropped(section=failure.section, field="*", value=failure.text, reason=failure.reason)

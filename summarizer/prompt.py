@@ -1,0 +1,117 @@
+"""Route sentences to the section prompts that may concern them, and render those prompts.
+
+Templates are versioned files, ``extract_<section>.v<N>.jinja``, rendered in a sandbox with
+``StrictUndefined`` so a missing variable is an error, never an empty string.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import StrictUndefined, TemplateError as JinjaError
+from jinja2.sandbox import SandboxedEnvironment
+
+from summarizer.errors import TemplateError
+from summarizer.schema import SECTIONS, Section, TemplateRef
+from summarizer.segment import Sentence
+
+TEMPLATE_VERSION = 1
+_TEMPLATE_NAME = re.compile(r"^(?P<name>[a-z_]+)\.v(?P<version>\d+)\.jinja$")
+
+_TRIGGERS: dict[Section, re.Pattern[str]] = {
+    "casualties": re.compile(
+        r"kill|dead|death|die[ds]?\b|dying|wound|injur|hurt|missing|casualt|bodies|body of"
+        r"|lost their lives|perish|fatalit|shot|toll|massacre|drown",
+        re.IGNORECASE,
+    ),
+    "displacement": re.compile(
+        r"fled|flee|displac|evacuat|homeless|refugee|their homes|leave|left|forced from"
+        r"|shelter|uproot|exodus|sought refuge|took refuge|driven from|relocat",
+        re.IGNORECASE,
+    ),
+    "escapes": re.compile(
+        r"escap|broke out|break out|breakout|jailbreak|on the run|recaptur|freed|fled"
+        r"|absconded|bust",
+        re.IGNORECASE,
+    ),
+    "orders": re.compile(
+        r"order|evacuat|curfew|emergency|\bban|closure|closed|withdraw|pull out|told|direct"
+        r"|instruct|command|decree|surrender|ultimatum|must|requir|deploy|called for|impos"
+        r"|martial law|lockdown|mobili",
+        re.IGNORECASE,
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Prompt:
+    section: Section
+    sentence: Sentence
+    text: str
+    template: TemplateRef
+
+
+def template_dir() -> Path:
+    """Templates ship inside the wheel as ``summarizer/prompts``; a checkout keeps ``prompts/``."""
+    packaged = Path(__file__).parent / "prompts"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "prompts"
+
+
+@lru_cache(maxsize=1)
+def _environment() -> SandboxedEnvironment:
+    return SandboxedEnvironment(
+        undefined=StrictUndefined, keep_trailing_newline=False, autoescape=False
+    )
+
+
+@lru_cache(maxsize=None)
+def load_template(name: str, version: int = TEMPLATE_VERSION) -> tuple[TemplateRef, object]:
+    path = template_dir() / f"{name}.v{version}.jinja"
+    if not path.is_file():
+        raise TemplateError(f"prompt template {path.name} not found in {path.parent}")
+    try:
+        template = _environment().from_string(path.read_text(encoding="utf-8"))
+    except JinjaError as exc:
+        raise TemplateError(f"{path.name}: {exc}") from exc
+    return TemplateRef(name=name, version=version), template
+
+
+def render(name: str, version: int = TEMPLATE_VERSION, **variables: str) -> str:
+    ref, template = load_template(name, version)
+    try:
+        return template.render(**variables).strip()  # type: ignore[attr-defined, no-any-return]
+    except JinjaError as exc:
+        raise TemplateError(f"{ref.name}.v{ref.version}: {exc}") from exc
+
+
+def section_template(section: Section) -> str:
+    return f"extract_{section}"
+
+
+def may_hold(section: Section, sentence: Sentence) -> bool:
+    return bool(_TRIGGERS[section].search(sentence.text))
+
+
+def build_prompts(
+    sentences: list[Sentence], route: bool = True, version: int = TEMPLATE_VERSION
+) -> list[Prompt]:
+    """One prompt per (sentence, section), skipping pairs the router rules out."""
+    prompts = []
+    for sentence in sentences:
+        if sentence.headline:
+            continue
+        for section in SECTIONS:
+            if route and not may_hold(section, sentence):
+                continue
+            name = section_template(section)
+            ref, _ = load_template(name, version)
+            text = render(name, version, sentence=sentence.text)
+            prompts.append(Prompt(section, sentence, text, ref))
+    return prompts
+
+
+def available_templates() -> list[str]:
+    return sorted(p.name for p in template_dir().glob("*.jinja") if _TEMPLATE_NAME.match(p.name))

@@ -31,7 +31,7 @@ class BackendConfig:
     dtype: DtypeChoice = "auto"
     batch_size: int = 32
     max_input_tokens: int = 512
-    max_new_tokens: int = 160
+    max_new_tokens: int = 400
     num_beams: int = 1
     constrained: bool = True
     threads: int | None = None
@@ -85,7 +85,9 @@ class HFBackend:
             torch.set_num_threads(config.threads)
         self.device = _pick_device(config.device)
         self.tokenizer, self.model = _load(config.model, self.device, config.dtype)
-        self.constraints = ConstraintFactory(self.tokenizer, SpanLimits())
+        self.constraints = ConstraintFactory(
+            self.tokenizer, SpanLimits(output_tokens=config.max_new_tokens)
+        )
         self.load_seconds = time.perf_counter() - started
 
     def generate(self, requests: Sequence[GenerationRequest]) -> list[str]:
@@ -141,7 +143,9 @@ def _pick_device(choice: DeviceChoice) -> str:
 def _load(model: str, device: str, dtype: DtypeChoice) -> tuple[object, object]:
     import torch
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()
     local = Path(model)
     if local.exists():
         check_model_dir(local)

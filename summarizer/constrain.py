@@ -31,9 +31,10 @@ from summarizer.schema import Section
 
 @dataclass(frozen=True)
 class SpanLimits:
-    text_tokens: int = 32
-    count_tokens: int = 12
+    text_tokens: int = 24
+    count_tokens: int = 10
     records: int = 6
+    output_tokens: int = 400
 
 
 class SourceTokens:
@@ -124,11 +125,24 @@ class SectionGrammar:
             spec.name: literals.choices(spec) for spec in self.fields if spec.kind == "choice"
         }
         self.separator_starts = {seq[0] for seq in self.labels}
+        self.record_cost = sum(len(seq) for seq in self.labels) + sum(
+            self._value_cost(spec) for spec in self.fields
+        )
+        if self.record_cost + len(self.none) + 1 > limits.output_tokens:
+            raise ModelError(
+                f"output_tokens={limits.output_tokens} cannot hold one {section} record"
+            )
         clash = self.separator_starts & (
             {self.absent[0], self.eos} | {c[0] for cs in self.choices.values() for c in cs}
         )
         if clash:
             raise ModelError("the tokenizer cannot separate the output format's fields")
+
+    def _value_cost(self, spec: FieldSpec) -> int:
+        if spec.kind == "choice":
+            return max(len(seq) for seq in [self.absent, *self.choices[spec.name]])
+        limit = self.limits.count_tokens if spec.kind == "count" else self.limits.text_tokens
+        return max(limit, len(self.absent))
 
 
 # Decoder states are immutable tuples so they can be cached by token prefix:
@@ -249,21 +263,24 @@ class RowConstraint:
         self.grammar = grammar
         self.matchers: list[_ValueMatcher] = []
         for spec in grammar.fields:
+            absent = () if spec.required else grammar.absent
             if spec.kind == "choice":
-                self.matchers.append(_Sequences([grammar.absent, *grammar.choices[spec.name]]))
+                options = [*grammar.choices[spec.name], *([absent] if absent else [])]
+                self.matchers.append(_Sequences(options))
             else:
                 limit = grammar.limits.count_tokens if spec.kind == "count" else (
                     grammar.limits.text_tokens
                 )
                 self.matchers.append(
-                    _SourceSpans(source, grammar.absent, limit, quantity=spec.kind == "count")
+                    _SourceSpans(source, absent, limit, quantity=spec.kind == "count")
                 )
         self._start = _Sequences([(*grammar.none, grammar.eos), grammar.first_label])
 
     def initial(self) -> State:
         return ("start", self._start.initial())
 
-    def allowed(self, state: State) -> set[int]:
+    def allowed(self, state: State, used: int = 0) -> set[int]:
+        """Tokens allowed next, after ``used`` generated tokens."""
         kind = state[0]
         if kind == "start":
             return self._start.allowed(state[1])
@@ -274,17 +291,19 @@ class RowConstraint:
             _, field, records, value = state
             allowed = self.matchers[field].allowed(value)  # type: ignore[index]
             if self.matchers[field].complete(value):  # type: ignore[index]
-                allowed |= self._after_value(field, records)  # type: ignore[arg-type]
+                allowed |= self._after_value(field, records, used)  # type: ignore[arg-type]
             return allowed
         return {self.grammar.eos}
 
     def _label(self, field: int) -> tuple[int, ...]:
         return self.grammar.labels[field]
 
-    def _after_value(self, field: int, records: int) -> set[int]:
+    def _after_value(self, field: int, records: int, used: int) -> set[int]:
         if field + 1 < len(self.grammar.fields):
             return {self._label(field + 1)[0]}
-        if records + 1 < self.grammar.limits.records:
+        # A new record starts only if its longest form still fits: output is never truncated.
+        fits = used + 1 + self.grammar.record_cost + 1 <= self.grammar.limits.output_tokens
+        if records + 1 < self.grammar.limits.records and fits:
             return {self._label(0)[0], self.grammar.eos}
         return {self.grammar.eos}
 
@@ -339,7 +358,7 @@ class CopyConstraintProcessor(LogitsProcessor):
         for row, ids in enumerate(input_ids.tolist()):
             constraint = self.rows[row // self.num_beams]
             state = self._state(row // self.num_beams, constraint, tuple(ids[1:]))
-            allowed = [t for t in constraint.allowed(state) if t < vocab]
+            allowed = [t for t in constraint.allowed(state, len(ids) - 1) if t < vocab]
             mask[row, allowed] = 0.0
         return scores + mask  # type: ignore[return-value]
 

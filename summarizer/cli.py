@@ -1,0 +1,223 @@
+"""The command line: the only place that prints, and that turns errors into exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from summarizer.backend import Backend, BackendConfig, load_backend
+from summarizer.errors import InputError, SummarizerError
+from summarizer.models import default_model
+
+EXIT_CODES = """Exit codes: 0 done; 1 unexpected failure; 2 bad usage or configuration;
+3 an input could not be read as an article; 4 the model could not be loaded or run;
+5 a prompt template is missing or broken. `batch` exits 0 when the run completes:
+bad items are recorded in its output with their reason."""
+
+app = typer.Typer(
+    help=f"Structured, grounded briefs of news articles.\n\n{EXIT_CODES}",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+ModelOption = Annotated[
+    str | None,
+    typer.Option("--model", help="Model folder or hub id. Default: the shipped model."),
+]
+DeviceOption = Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")]
+DtypeOption = Annotated[str, typer.Option("--dtype", help="auto, float32, float16, bfloat16.")]
+BatchSizeOption = Annotated[int, typer.Option("--batch-size", min=1, help="Prompts per batch.")]
+FreeOption = Annotated[
+    bool,
+    typer.Option("--free", help="Decode without copy constraints (for comparison only)."),
+]
+
+
+def _fail(error: SummarizerError) -> typer.Exit:
+    typer.echo(f"error: {error}", err=True)
+    return typer.Exit(error.exit_code)
+
+
+def _backend(
+    model: str | None, device: str, dtype: str, batch_size: int, free: bool = False
+) -> Backend:
+    if device not in ("auto", "cpu", "cuda"):
+        raise typer.BadParameter("--device must be auto, cpu or cuda")
+    if dtype not in ("auto", "float32", "float16", "bfloat16"):
+        raise typer.BadParameter("--dtype must be auto, float32, float16 or bfloat16")
+    config = BackendConfig(
+        model=model or str(default_model()),
+        device=device,  # type: ignore[arg-type]
+        dtype=dtype,  # type: ignore[arg-type]
+        batch_size=batch_size,
+        constrained=not free,
+    )
+    return load_backend(config)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write to a temporary file beside ``path`` and rename: a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp"
+    ) as handle:
+        handle.write(text)
+        temporary = Path(handle.name)
+    os.replace(temporary, path)
+
+
+@app.command()
+def brief(
+    articles: Annotated[list[Path], typer.Argument(help="Plain-text article files.")],
+    model: ModelOption = None,
+    device: DeviceOption = "auto",
+    dtype: DtypeOption = "auto",
+    batch_size: BatchSizeOption = 32,
+    output_format: Annotated[
+        str, typer.Option("--format", help="json or markdown.")
+    ] = "json",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here.")] = None,
+    free: FreeOption = False,
+) -> None:
+    """Brief each ARTICLE: JSON on stdout (an array when several are given)."""
+    from summarizer.ingest import read_article
+    from summarizer.pipeline import Pipeline
+    from summarizer.render import brief_to_markdown
+
+    if output_format not in ("json", "markdown"):
+        raise typer.BadParameter("--format must be json or markdown")
+    readable, failed = [], None
+    for path in articles:
+        try:
+            readable.append(read_article(path))
+        except InputError as error:
+            typer.echo(f"error: {error}", err=True)
+            failed = failed or error
+    if not readable:
+        raise typer.Exit(failed.exit_code if failed else 2)
+    try:
+        briefs = Pipeline(_backend(model, device, dtype, batch_size, free)).briefs(readable)
+    except SummarizerError as error:
+        raise _fail(error) from error
+    if output_format == "markdown":
+        text = "\n".join(brief_to_markdown(b) for b in briefs)
+    else:
+        dumped = [b.model_dump(mode="json") for b in briefs]
+        text = json.dumps(dumped[0] if len(dumped) == 1 else dumped, indent=2, ensure_ascii=False)
+        text += "\n"
+    if output:
+        _write_atomically(output, text)
+    else:
+        sys.stdout.write(text)
+    if failed:
+        raise typer.Exit(failed.exit_code)
+
+
+@app.command()
+def batch(
+    source: Annotated[Path, typer.Argument(help="A folder of .txt files or a .jsonl file.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output JSON Lines file.")],
+    model: ModelOption = None,
+    device: DeviceOption = "auto",
+    dtype: DtypeOption = "auto",
+    batch_size: BatchSizeOption = 32,
+    chunk_size: Annotated[int, typer.Option(help="Articles briefed together.")] = 8,
+) -> None:
+    """Brief many articles into OUTPUT, one JSON line each; rerun to resume after a stop."""
+    from rich.progress import Progress
+
+    from summarizer.batch import BatchConfig, iter_inputs, run_batch
+    from summarizer.pipeline import Pipeline
+
+    try:
+        pipeline = Pipeline(_backend(model, device, dtype, batch_size))
+        total = sum(1 for _ in iter_inputs(source)) if source.is_dir() else None
+        with Progress(transient=True, console=None) as bar:
+            task = bar.add_task("briefing", total=total)
+            report = run_batch(
+                pipeline,
+                iter_inputs(source),
+                output,
+                BatchConfig(chunk_size=chunk_size),
+                progress=lambda n: bar.advance(task, n),
+            )
+    except SummarizerError as error:
+        raise _fail(error) from error
+    typer.echo(
+        f"{report.written} briefed, {report.failed} bad inputs recorded, "
+        f"{report.skipped} already done -> {output}",
+        err=True,
+    )
+
+
+@app.command("eval")
+def evaluate_command(
+    refs: Annotated[Path, typer.Option(help="Folder of articles and *.ref.json.")] = Path("seeds"),
+    model: ModelOption = None,
+    device: DeviceOption = "auto",
+    out: Annotated[Path, typer.Option(help="Folder for report.json and report.md.")] = Path(
+        "reports/eval"
+    ),
+    free: FreeOption = False,
+) -> None:
+    """Score briefs of the reference articles: factual recall per article and section."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from summarizer.evaluation import EvalConfig, evaluate_pipeline, markdown_report
+    from summarizer.pipeline import Pipeline
+    from summarizer.schema import SECTIONS
+
+    try:
+        backend = _backend(model, device, "auto", 32, free)
+        result = evaluate_pipeline(Pipeline(backend), EvalConfig(refs=refs))
+    except SummarizerError as error:
+        raise _fail(error) from error
+    _write_atomically(out / "report.json", json.dumps(result, indent=2, ensure_ascii=False))
+    _write_atomically(out / "report.md", markdown_report(result, backend.name))
+    table = Table(title=f"Factual recall ({backend.name})")
+    for column in ("article", *SECTIONS, "overall", "precision", "dropped"):
+        table.add_column(column)
+    for row in [*result["articles"], {**result["overall"], "article": "all"}]:
+        table.add_row(
+            row["article"],
+            *[_fraction(row["sections"][s]) for s in SECTIONS],
+            _fraction(row),
+            "n/a" if row["precision"] is None else f"{row['precision']:.2f}",
+            str(row["dropped_values"]),
+        )
+    Console().print(table)
+    typer.echo(f"reports: {out / 'report.json'}, {out / 'report.md'}")
+
+
+def _fraction(scores: dict[str, object]) -> str:
+    recall = scores["recall"]
+    shown = "n/a" if recall is None else f"{recall:.2f}"
+    return f"{shown} ({scores['matched']}/{scores['expected']})"
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of a brief."""
+    from summarizer.schema import Brief
+
+    typer.echo(json.dumps(Brief.model_json_schema(), indent=2))
+
+
+@app.command("build-tiny-model")
+def build_tiny_model_command(
+    out: Annotated[Path, typer.Argument(help="Folder to write the model to.")],
+) -> None:
+    """Build the tiny random-weight T5 used by tests (it does not read articles well)."""
+    from summarizer.tiny import build_tiny_model
+
+    build_tiny_model(out)
+    typer.echo(f"wrote {out}")
+

@@ -1,0 +1,121 @@
+"""Factual recall of a brief against a hand-written reference brief.
+
+A reference fact names only the fields that make it that fact. A predicted record matches
+it when every named field agrees: counts as integers (or the wording, for vague counts),
+outcomes by kind (killed and died are both deaths), names and phrases by token-set
+similarity after case and punctuation folding. Each prediction matches at most one fact.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from rapidfuzz import fuzz
+
+from summarizer.ground import normalize
+from summarizer.schema import SECTIONS, Section
+
+NAME_MIN_SIMILARITY = 80.0
+_OUTCOME_KIND = {"killed": "dead", "died": "dead", "wounded": "wounded", "missing": "missing"}
+_PUNCTUATION = re.compile(r"[^\w\s]")
+
+
+class ReferenceFact(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    evidence: str
+
+
+class ReferenceBrief(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    article: str
+    facts: dict[Section, list[ReferenceFact]]
+
+    def expected(self, section: Section) -> list[dict[str, Any]]:
+        return [fact.model_dump(exclude={"evidence"}) for fact in self.facts.get(section, [])]
+
+
+def _fold(text: str) -> str:
+    return " ".join(_PUNCTUATION.sub(" ", normalize(text)[0]).split())
+
+
+def similar(a: str, b: str) -> bool:
+    return fuzz.token_set_ratio(_fold(a), _fold(b)) >= NAME_MIN_SIMILARITY
+
+
+def _predicted_value(record: Mapping[str, Any], field: str) -> Any:
+    value = record.get(field)
+    return value.get("text") if isinstance(value, dict) else value
+
+
+def field_matches(field: str, expected: Any, record: Mapping[str, Any]) -> bool:
+    if field == "count_text":
+        got = _predicted_value(record, "count_text")
+        return got is not None and _fold(str(expected)) in _fold(str(got))
+    got = _predicted_value(record, field)
+    if got is None:
+        return False
+    if field == "outcome":
+        return _OUTCOME_KIND.get(got) == _OUTCOME_KIND.get(expected)
+    if isinstance(expected, str) and isinstance(got, str):
+        return similar(expected, got)
+    return bool(got == expected)
+
+
+def fact_matches(fact: Mapping[str, Any], record: Mapping[str, Any]) -> bool:
+    return all(field_matches(field, value, record) for field, value in fact.items())
+
+
+_COUNTS = ("expected", "matched", "predicted", "unmatched_predictions")
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def totals(parts: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """Summed counts of several scores, with recall and precision over the sums."""
+    summed = {key: sum(int(p[key]) for p in parts) for key in _COUNTS}
+    found = summed["predicted"] - summed["unmatched_predictions"]
+    return {
+        **summed,
+        "recall": _ratio(summed["matched"], summed["expected"]),
+        "precision": _ratio(found, summed["predicted"]),
+    }
+
+
+def score_section(
+    expected: list[dict[str, Any]], predicted: list[dict[str, Any]]
+) -> dict[str, Any]:
+    unused = list(range(len(predicted)))
+    matched = 0
+    for fact in expected:
+        hit = next((i for i in unused if fact_matches(fact, predicted[i])), None)
+        if hit is not None:
+            unused.remove(hit)
+            matched += 1
+    counts = {"expected": len(expected), "matched": matched, "predicted": len(predicted),
+              "unmatched_predictions": len(unused)}
+    return totals([counts])
+
+
+def score_brief(brief: Mapping[str, Any], reference: ReferenceBrief) -> dict[str, Any]:
+    sections = {s: score_section(reference.expected(s), list(brief.get(s, []))) for s in SECTIONS}
+    return {
+        "article": reference.article,
+        **totals(list(sections.values())),
+        "dropped_values": len(brief.get("dropped", [])),
+        "sections": sections,
+    }
+
+
+def aggregate(per_article: list[dict[str, Any]]) -> dict[str, Any]:
+    """Micro-averaged figures over several articles, overall and per section."""
+    return {
+        "articles": len(per_article),
+        **totals(per_article),
+        "dropped_values": sum(a["dropped_values"] for a in per_article),
+        "sections": {s: totals([a["sections"][s] for a in per_article]) for s in SECTIONS},
+    }

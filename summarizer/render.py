@@ -1,0 +1,56 @@
+"""Briefs as Markdown for people to read."""
+
+from __future__ import annotations
+
+from summarizer.schema import SECTIONS, Brief, GroundedText, Span
+
+_TITLES = {
+    "orders": "Orders",
+    "casualties": "Casualties",
+    "displacement": "Displacement",
+    "escapes": "Escapes",
+}
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, GroundedText):
+        text = value.text if value.alignment == "exact" else f"{value.text} ({value.alignment})"
+    elif value is None:
+        text = ""
+    else:
+        text = str(value)
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def brief_to_markdown(brief: Brief) -> str:
+    lines = [f"# Brief: {brief.provenance.source}", "", brief.summary, ""]
+    for section in SECTIONS:
+        records = getattr(brief, section)
+        lines.append(f"## {_TITLES[section]} ({len(records)})")
+        if not records:
+            lines += ["", "None found.", ""]
+            continue
+        columns = [
+            name
+            for name in type(records[0]).model_fields
+            if name != "evidence"
+        ]
+        lines += ["", "| " + " | ".join([*columns, "where"]) + " |"]
+        lines.append("|" + "---|" * (len(columns) + 1))
+        for record in records:
+            evidence: Span = record.evidence
+            cells = [_cell(getattr(record, name)) for name in columns]
+            lines.append("| " + " | ".join([*cells, f"{evidence.start}-{evidence.end}"]) + " |")
+        lines.append("")
+    if brief.actors:
+        lines.append("## Actors")
+        lines += [f"- {a.name} ({', '.join(a.roles)})" for a in brief.actors]
+        lines.append("")
+    if brief.dropped:
+        lines.append(f"## Dropped values ({len(brief.dropped)})")
+        lines += [f"- {d.section}.{d.field} {d.value!r}: {d.reason}" for d in brief.dropped]
+        lines.append("")
+    model = brief.provenance
+    templates = ", ".join(f"{t.name}.v{t.version}" for t in model.templates)
+    lines.append(f"_Model {model.model} on {model.device}; templates {templates}._")
+    return "\n".join(lines) + "\n"

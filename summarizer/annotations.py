@@ -20,6 +20,8 @@ from summarizer.schema import Section
 from summarizer.segment import Sentence, segment
 
 LEE_FILES = {"lee_background": "lee_background.cor", "lee": "lee.cor"}
+
+
 class AnnotatedFact(BaseModel):
     model_config = ConfigDict(extra="forbid")
     section: Section

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from summarizer.errors import ModelError
 from summarizer.schema import Section
@@ -85,8 +85,10 @@ class HFBackend:
             torch.set_num_threads(config.threads)
         self.device = _pick_device(config.device)
         self.tokenizer, self.model = _load(config.model, self.device, config.dtype)
-        self.constraints = ConstraintFactory(
-            self.tokenizer, SpanLimits(output_tokens=config.max_new_tokens)
+        self.constraints = (
+            ConstraintFactory(self.tokenizer, SpanLimits(output_tokens=config.max_new_tokens))
+            if config.constrained
+            else None
         )
         self.load_seconds = time.perf_counter() - started
 
@@ -114,7 +116,7 @@ class HFBackend:
             max_length=self.config.max_input_tokens,
         ).to(self.device)
         processors = LogitsProcessorList()
-        if self.constrained:
+        if self.constraints is not None:
             rows = [self.constraints.row(r.section, r.source) for r in requests]
             processors.append(CopyConstraintProcessor(rows, self.config.num_beams))
         with torch.inference_mode():
@@ -140,7 +142,7 @@ def _pick_device(choice: DeviceChoice) -> str:
     return choice
 
 
-def _load(model: str, device: str, dtype: DtypeChoice) -> tuple[object, object]:
+def _load(model: str, device: str, dtype: DtypeChoice) -> tuple[Any, Any]:
     import torch
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
     from transformers.utils import logging as hf_logging

@@ -11,6 +11,7 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from summarizer.errors import InputError, SummarizerError
@@ -42,7 +43,7 @@ def iter_inputs(source: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Ba
     """Items of a folder of ``.txt`` files or of a JSON Lines file with ``id`` and ``text``."""
     if source.is_dir():
         for path in sorted(source.glob("*.txt")):
-            yield _read_item(path.name, lambda p=path: read_article(p, max_bytes))
+            yield _read_item(path.name, partial(read_article, path, max_bytes))
     elif source.is_file():
         with source.open("rb") as handle:
             for number, raw in enumerate(handle, 1):

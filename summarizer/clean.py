@@ -16,7 +16,7 @@ _TRAILER = re.compile(
     r"|sign up\b|subscribe\b|copyright\b|©|all rights reserved\b|advertisement$)",
     re.IGNORECASE,
 )
-_SENTENCE_END = re.compile(r"[.!?\"'”’)]\s*$")
+_SENTENCE_END = re.compile(r"[.!?\"')\u201d\u2019]\s*$")
 
 
 @dataclass(frozen=True)

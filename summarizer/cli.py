@@ -80,9 +80,7 @@ def brief(
     device: DeviceOption = "auto",
     dtype: DtypeOption = "auto",
     batch_size: BatchSizeOption = 32,
-    output_format: Annotated[
-        str, typer.Option("--format", help="json or markdown.")
-    ] = "json",
+    output_format: Annotated[str, typer.Option("--format", help="json or markdown.")] = "json",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here.")] = None,
     free: FreeOption = False,
 ) -> None:
@@ -220,4 +218,3 @@ def build_tiny_model_command(
 
     build_tiny_model(out)
     typer.echo(f"wrote {out}")
-

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Protocol
+from typing import Any, Protocol
 
 import torch
 from transformers import LogitsProcessor, PreTrainedTokenizerBase
@@ -49,20 +49,25 @@ class SourceTokens:
         self.can_start = [self._starts_word(s, e) for s, e in offsets]
         self.can_end = [self._ends_word(s, e) for s, e in offsets]
         self.banned = [i in banned for i in self.ids]
-        self.quantity = [bool(QUANTITY_WORD.search(text[s:e])) for s, e in offsets]
+        figures = [m.span() for m in QUANTITY_WORD.finditer(text)]
+        self.quantity = [any(s < b and e > a for a, b in figures) for s, e in offsets]
 
     def _starts_word(self, start: int, end: int) -> bool:
         piece = self.text[start:end]
         lead = start + len(piece) - len(piece.lstrip())
-        return lead < end and self.text[lead].isalnum() and (
-            lead == 0 or not self.text[lead - 1].isalnum()
+        return (
+            lead < end
+            and self.text[lead].isalnum()
+            and (lead == 0 or not self.text[lead - 1].isalnum())
         )
 
     def _ends_word(self, start: int, end: int) -> bool:
         piece = self.text[start:end].rstrip()
         last = start + len(piece) - 1
-        return last >= start and self.text[last].isalnum() and (
-            last + 1 >= len(self.text) or not self.text[last + 1].isalnum()
+        return (
+            last >= start
+            and self.text[last].isalnum()
+            and (last + 1 >= len(self.text) or not self.text[last + 1].isalnum())
         )
 
     def span_ids(self, char_start: int, char_end: int) -> list[int]:
@@ -145,19 +150,45 @@ class SectionGrammar:
         return max(limit, len(self.absent))
 
 
-# Decoder states are immutable tuples so they can be cached by token prefix:
-#   ("start", pos, alive)              choosing between "none" and the first record
-#   ("label", field, pos, records)     inside a forced label
-#   ("value", field, records, value)   inside a field's value
-#   ("end",)                           finished
-State = tuple[object, ...]
+@dataclass(frozen=True)
+class Start:
+    """Choosing between ``none`` and the first record."""
+
+    choice: Any
+
+
+@dataclass(frozen=True)
+class InLabel:
+    """Inside a forced label such as ``; who:``."""
+
+    field: int
+    pos: int
+    records: int
+
+
+@dataclass(frozen=True)
+class InValue:
+    """Inside a field's value."""
+
+    field: int
+    records: int
+    value: Any
+
+
+@dataclass(frozen=True)
+class End:
+    pass
+
+
+# States are immutable, so the processor can cache them by token prefix.
+State = Start | InLabel | InValue | End
 
 
 class _ValueMatcher(Protocol):
-    def initial(self) -> object: ...
-    def allowed(self, state: object) -> set[int]: ...
-    def complete(self, state: object) -> bool: ...
-    def advance(self, state: object, token: int) -> object | None: ...
+    def initial(self) -> Any: ...
+    def allowed(self, state: Any) -> set[int]: ...
+    def complete(self, state: Any) -> bool: ...
+    def advance(self, state: Any, token: int) -> Any | None: ...
 
 
 class _Sequences:
@@ -166,19 +197,21 @@ class _Sequences:
     def __init__(self, sequences: Sequence[tuple[int, ...]]) -> None:
         self.sequences = list(sequences)
 
-    def initial(self) -> object:
+    def initial(self) -> tuple[frozenset[int], int]:
         return (frozenset(range(len(self.sequences))), 0)
 
-    def allowed(self, state: object) -> set[int]:
-        alive, pos = state  # type: ignore[misc]
+    def allowed(self, state: tuple[frozenset[int], int]) -> set[int]:
+        alive, pos = state
         return {self.sequences[i][pos] for i in alive if pos < len(self.sequences[i])}
 
-    def complete(self, state: object) -> bool:
-        alive, pos = state  # type: ignore[misc]
+    def complete(self, state: tuple[frozenset[int], int]) -> bool:
+        alive, pos = state
         return any(len(self.sequences[i]) == pos for i in alive)
 
-    def advance(self, state: object, token: int) -> object | None:
-        alive, pos = state  # type: ignore[misc]
+    def advance(
+        self, state: tuple[frozenset[int], int], token: int
+    ) -> tuple[frozenset[int], int] | None:
+        alive, pos = state
         kept = frozenset(
             i for i in alive if pos < len(self.sequences[i]) and self.sequences[i][pos] == token
         )
@@ -186,72 +219,79 @@ class _Sequences:
 
 
 class _SourceSpans:
-    """``-`` or a contiguous span of the source, whole words, optionally holding a number."""
+    """``-`` or a contiguous span of the source, whole words, optionally holding a number.
+
+    Each start keeps only the ends that make a valid span, so a partial span can always be
+    finished: the decoder never reaches a state with no allowed token.
+    """
 
     def __init__(
         self, source: SourceTokens, absent: tuple[int, ...], max_tokens: int, quantity: bool
     ) -> None:
         self.source = source
-        self.absent = _Sequences([absent])
-        self.max_tokens = max_tokens
-        self.quantity = quantity
+        self.absent = _Sequences([absent]) if absent else None
+        self.ends = [self._valid_ends(s, max_tokens, quantity) for s in range(len(source.ids))]
+        self.starts = frozenset(s for s, ends in enumerate(self.ends) if ends)
 
-    def initial(self) -> object:
-        return ("absent", self.absent.initial(), None)
+    def _valid_ends(self, start: int, max_tokens: int, quantity: bool) -> frozenset[int]:
+        src = self.source
+        if not src.can_start[start]:
+            return frozenset()
+        ends = set()
+        has_quantity = False
+        for end in range(start + 1, min(start + max_tokens, len(src.ids)) + 1):
+            if src.banned[end - 1]:
+                break
+            has_quantity = has_quantity or src.quantity[end - 1]
+            if src.can_end[end - 1] and (has_quantity or not quantity):
+                ends.add(end)
+        return frozenset(ends)
 
-    def allowed(self, state: object) -> set[int]:
-        kind, absent_state, spans = state  # type: ignore[misc]
-        if kind == "absent":
-            src = self.source
-            starts = {
-                src.ids[i] for i in range(len(src.ids)) if src.can_start[i] and not src.banned[i]
-            }
-            return self.absent.allowed(absent_state) | starts
+    def _extendable(self, start: int, length: int) -> bool:
+        return any(end > start + length for end in self.ends[start])
+
+    def initial(self) -> Any:
+        return ("open", None if self.absent is None else self.absent.initial(), None)
+
+    def allowed(self, state: Any) -> set[int]:
+        kind, absent_state, spans = state
+        dash = (
+            set()
+            if self.absent is None or absent_state is None
+            else (self.absent.allowed(absent_state))
+        )
+        if kind == "open":
+            return dash | {self.source.ids[s] for s in self.starts}
         if kind == "dash":
-            return self.absent.allowed(absent_state)
+            return dash
         starts, length = spans
-        return {
-            self.source.ids[s + length]
-            for s in starts
-            if length < self.max_tokens
-            and s + length < len(self.source.ids)
-            and not self.source.banned[s + length]
-        }
+        return {self.source.ids[s + length] for s in starts if self._extendable(s, length)}
 
-    def complete(self, state: object) -> bool:
-        kind, absent_state, spans = state  # type: ignore[misc]
-        if kind != "span":
-            return kind == "dash" and self.absent.complete(absent_state)
+    def complete(self, state: Any) -> bool:
+        kind, absent_state, spans = state
+        if kind == "dash":
+            return self.absent is not None and self.absent.complete(absent_state)
+        if kind == "open":
+            return False
         starts, length = spans
-        return any(self._valid_span(s, s + length) for s in starts)
+        return any(s + length in self.ends[s] for s in starts)
 
-    def _valid_span(self, start: int, end: int) -> bool:
-        src = self.source
-        return src.can_end[end - 1] and (not self.quantity or any(src.quantity[start:end]))
-
-    def advance(self, state: object, token: int) -> object | None:
-        kind, absent_state, spans = state  # type: ignore[misc]
-        src = self.source
-        if kind in ("absent", "dash"):
+    def advance(self, state: Any, token: int) -> Any | None:
+        kind, absent_state, spans = state
+        if kind in ("open", "dash") and self.absent is not None:
             dash = self.absent.advance(absent_state, token)
             if dash is not None:
                 return ("dash", dash, None)
-            if kind == "dash":
-                return None
-            starts = frozenset(
-                i
-                for i, tid in enumerate(src.ids)
-                if tid == token and src.can_start[i] and not src.banned[i]
-            )
+        if kind == "open":
+            starts = frozenset(s for s in self.starts if self.source.ids[s] == token)
             return ("span", None, (starts, 1)) if starts else None
+        if kind == "dash":
+            return None
         starts, length = spans
         kept = frozenset(
             s
             for s in starts
-            if length < self.max_tokens
-            and s + length < len(src.ids)
-            and src.ids[s + length] == token
-            and not src.banned[s + length]
+            if self._extendable(s, length) and self.source.ids[s + length] == token
         )
         return ("span", None, (kept, length + 1)) if kept else None
 
@@ -268,8 +308,10 @@ class RowConstraint:
                 options = [*grammar.choices[spec.name], *([absent] if absent else [])]
                 self.matchers.append(_Sequences(options))
             else:
-                limit = grammar.limits.count_tokens if spec.kind == "count" else (
-                    grammar.limits.text_tokens
+                limit = (
+                    grammar.limits.count_tokens
+                    if spec.kind == "count"
+                    else (grammar.limits.text_tokens)
                 )
                 self.matchers.append(
                     _SourceSpans(source, absent, limit, quantity=spec.kind == "count")
@@ -277,21 +319,19 @@ class RowConstraint:
         self._start = _Sequences([(*grammar.none, grammar.eos), grammar.first_label])
 
     def initial(self) -> State:
-        return ("start", self._start.initial())
+        return Start(self._start.initial())
 
     def allowed(self, state: State, used: int = 0) -> set[int]:
         """Tokens allowed next, after ``used`` generated tokens."""
-        kind = state[0]
-        if kind == "start":
-            return self._start.allowed(state[1])
-        if kind == "label":
-            _, field, pos, _ = state
-            return {self._label(field)[pos]}  # type: ignore[arg-type]
-        if kind == "value":
-            _, field, records, value = state
-            allowed = self.matchers[field].allowed(value)  # type: ignore[index]
-            if self.matchers[field].complete(value):  # type: ignore[index]
-                allowed |= self._after_value(field, records, used)  # type: ignore[arg-type]
+        if isinstance(state, Start):
+            return self._start.allowed(state.choice)
+        if isinstance(state, InLabel):
+            return {self._label(state.field)[state.pos]}
+        if isinstance(state, InValue):
+            matcher = self.matchers[state.field]
+            allowed = matcher.allowed(state.value)
+            if matcher.complete(state.value):
+                allowed |= self._after_value(state.field, state.records, used)
             return allowed
         return {self.grammar.eos}
 
@@ -308,40 +348,32 @@ class RowConstraint:
         return {self.grammar.eos}
 
     def advance(self, state: State, token: int) -> State:
-        kind = state[0]
-        if kind == "start":
-            moved = self._start.advance(state[1], token)
+        if isinstance(state, Start):
+            moved = self._start.advance(state.choice, token)
             if moved is None:
-                return ("end",)
-            alive, _ = moved  # type: ignore[misc]
+                return End()
             if self._start.complete(moved):
-                return ("end",) if 0 in alive else self._enter_value(0, 0)
-            return ("start", moved)
-        if kind == "label":
-            _, field, pos, records = state
-            if pos + 1 == len(self._label(field)):  # type: ignore[arg-type]
-                return self._enter_value(field, records)  # type: ignore[arg-type]
-            return ("label", field, pos + 1, records)  # type: ignore[operator]
-        if kind == "value":
-            _, field, records, value = state
-            matcher = self.matchers[field]  # type: ignore[index]
-            moved = matcher.advance(value, token)
-            if moved is not None:
-                return ("value", field, records, moved)
+                return End() if 0 in moved[0] else self._enter_value(0, 0)
+            return Start(moved)
+        if isinstance(state, InLabel):
+            if state.pos + 1 == len(self._label(state.field)):
+                return self._enter_value(state.field, state.records)
+            return InLabel(state.field, state.pos + 1, state.records)
+        if isinstance(state, InValue):
+            value = self.matchers[state.field].advance(state.value, token)
+            if value is not None:
+                return InValue(state.field, state.records, value)
             if token == self.grammar.eos:
-                return ("end",)
-            nxt = field + 1 if field + 1 < len(self.grammar.fields) else 0  # type: ignore[operator]
-            records = records + 1 if nxt == 0 else records  # type: ignore[operator]
-            return self._after_label_token(nxt, records)  # type: ignore[arg-type]
-        return ("end",)
+                return End()
+            last = state.field + 1 == len(self.grammar.fields)
+            field, records = (0, state.records + 1) if last else (state.field + 1, state.records)
+            if len(self._label(field)) == 1:
+                return self._enter_value(field, records)
+            return InLabel(field, 1, records)
+        return End()
 
     def _enter_value(self, field: int, records: int) -> State:
-        return ("value", field, records, self.matchers[field].initial())
-
-    def _after_label_token(self, field: int, records: int) -> State:
-        if len(self._label(field)) == 1:
-            return self._enter_value(field, records)
-        return ("label", field, 1, records)
+        return InValue(field, records, self.matchers[field].initial())
 
 
 class CopyConstraintProcessor(LogitsProcessor):
@@ -359,6 +391,9 @@ class CopyConstraintProcessor(LogitsProcessor):
             constraint = self.rows[row // self.num_beams]
             state = self._state(row // self.num_beams, constraint, tuple(ids[1:]))
             allowed = [t for t in constraint.allowed(state, len(ids) - 1) if t < vocab]
+            # Only a sentence with no copyable word can leave nothing allowed: end the output,
+            # and the parser reports it.
+            allowed = allowed or [constraint.grammar.eos]
             mask[row, allowed] = 0.0
         return scores + mask  # type: ignore[return-value]
 

@@ -29,7 +29,9 @@ def reference_dataset(refs: Path) -> Any:
     rows = []
     for ref_path in sorted(refs.glob("*.ref.json")):
         reference = ReferenceBrief.model_validate_json(ref_path.read_text(encoding="utf-8"))
-        rows.append({"path": str(refs / reference.article), "reference": reference.model_dump_json()})
+        rows.append(
+            {"path": str(refs / reference.article), "reference": reference.model_dump_json()}
+        )
     if not rows:
         raise ConfigError(f"no reference briefs (*.ref.json) in {refs}")
     return Dataset.from_list(rows)
@@ -66,7 +68,8 @@ def markdown_report(result: dict[str, Any], model: str) -> str:
             for s in SECTIONS
         ]
         lines.append(
-            f"| {row['article']} | " + " | ".join(cells)
+            f"| {row['article']} | "
+            + " | ".join(cells)
             + f" | {_pct(row['recall'])} ({row['matched']}/{row['expected']})"
             + f" | {_pct(row['precision'])} | {row['dropped_values']} |"
         )

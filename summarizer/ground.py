@@ -52,18 +52,35 @@ def normalize(text: str) -> tuple[str, list[int]]:
     return "".join(chars), index
 
 
+def _find_whole(needle: str, haystack: str) -> int:
+    """First occurrence not glued to a letter or digit: '440' is not found in '4400'."""
+    found = haystack.find(needle)
+    while found >= 0:
+        end = found + len(needle)
+        before = haystack[found - 1] if found else " "
+        after = haystack[end] if end < len(haystack) else " "
+        if not (before.isalnum() and needle[0].isalnum()) and not (
+            after.isalnum() and needle[-1].isalnum()
+        ):
+            return found
+        found = haystack.find(needle, found + 1)
+    return -1
+
+
 def align(value: str, text: str) -> Match | None:
-    """Where ``value`` stands in ``text``; offsets are into ``text``."""
-    found = text.find(value)
-    if found >= 0 and value:
+    """Where ``value`` stands in ``text``, as whole words; offsets are into ``text``."""
+    if not value.strip():
+        return None
+    found = _find_whole(value, text)
+    if found >= 0:
         return Match(found, found + len(value), "exact")
     wanted, _ = normalize(value)
     haystack, index = normalize(text)
-    if not wanted:
-        return None
-    found = haystack.find(wanted)
+    found = _find_whole(wanted, haystack) if wanted else -1
     if found >= 0:
         return Match(index[found], index[found + len(wanted) - 1] + 1, "normalized")
+    if not wanted:
+        return None
     if any(c.isdigit() for c in value):
         return None
     result = fuzz.partial_ratio_alignment(wanted, haystack, score_cutoff=FUZZY_MIN_SCORE)
@@ -98,7 +115,9 @@ def ground_record(item: SentenceRecord, article: str) -> tuple[Strict | None, li
             reason = "not found in its sentence"
             if any(c.isdigit() for c in value):
                 reason = "number not found verbatim in its sentence"
-            dropped.append(Dropped(section=record.section, field=spec.name, value=value, reason=reason))
+            dropped.append(
+                Dropped(section=record.section, field=spec.name, value=value, reason=reason)
+            )
             if spec.required:
                 return None, dropped
             continue
@@ -112,4 +131,4 @@ def ground_record(item: SentenceRecord, article: str) -> tuple[Strict | None, li
         else:
             fields[spec.name] = grounded
     evidence = Span(start=sentence.start, end=sentence.end, text=sentence.text)
-    return RECORD_TYPES[record.section](**fields, evidence=evidence), dropped
+    return RECORD_TYPES[record.section](**fields, evidence=evidence), dropped  # type: ignore[call-arg]

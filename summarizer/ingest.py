@@ -21,10 +21,51 @@ MIN_WORDS = 12
 # Share of words that must be common English function words; news prose sits near 0.4.
 MIN_ENGLISH_SHARE = 0.12
 _ENGLISH_FUNCTION_WORDS = frozenset(
-    "the a an of to in on at by for from with and or but is are was were has have had "
-    "be been that this it its as said says not they he she we their his her who which".split()
+    [
+        "the",
+        "a",
+        "an",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "from",
+        "with",
+        "and",
+        "or",
+        "but",
+        "is",
+        "are",
+        "was",
+        "were",
+        "has",
+        "have",
+        "had",
+        "be",
+        "been",
+        "that",
+        "this",
+        "it",
+        "its",
+        "as",
+        "said",
+        "says",
+        "not",
+        "they",
+        "he",
+        "she",
+        "we",
+        "their",
+        "his",
+        "her",
+        "who",
+        "which",
+    ]
 )
-_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+_WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)?")
 _HTML = re.compile(r"^\s*(<!doctype html|<html|<\?xml)", re.IGNORECASE)
 
 

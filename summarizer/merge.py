@@ -64,7 +64,7 @@ def mentions(records: dict[Section, list[Strict]], roles: dict[str, str]) -> lis
                 if not isinstance(value, GroundedText):
                     continue
                 key = _key_text(value)
-                name, seen_roles, spans = found.setdefault(key, (value.text, set(), []))
+                _, seen_roles, spans = found.setdefault(key, (value.text, set(), []))
                 seen_roles.add(role)
                 span = Span(start=value.start, end=value.end, text=value.text)
                 if span not in spans:

@@ -9,7 +9,7 @@ similarity after case and punctuation folding. Each prediction matches at most o
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -75,7 +75,7 @@ def _ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def totals(parts: list[Mapping[str, Any]]) -> dict[str, Any]:
+def totals(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Summed counts of several scores, with recall and precision over the sums."""
     summed = {key: sum(int(p[key]) for p in parts) for key in _COUNTS}
     found = summed["predicted"] - summed["unmatched_predictions"]
@@ -96,8 +96,12 @@ def score_section(
         if hit is not None:
             unused.remove(hit)
             matched += 1
-    counts = {"expected": len(expected), "matched": matched, "predicted": len(predicted),
-              "unmatched_predictions": len(unused)}
+    counts = {
+        "expected": len(expected),
+        "matched": matched,
+        "predicted": len(predicted),
+        "unmatched_predictions": len(unused),
+    }
     return totals([counts])
 
 

@@ -74,7 +74,7 @@ def _value(phrase: str) -> int | None:
         scale = _SCALE.match(phrase[digits.end() :])
         if scale:
             factor = _SCALES[scale.group(1).lower()]
-            return int(round((whole + float("0." + fraction if fraction else 0)) * factor))
+            return round((whole + float("0." + fraction if fraction else 0)) * factor)
         return whole if not fraction else None
     lowered = phrase.lower()
     if _VAGUE.search(lowered) and not re.search(r"\b(hundred|thousand|million)\b", lowered):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from summarizer.fields import SECTION_FIELDS, FieldSpec
 from summarizer.schema import Section
@@ -60,7 +60,7 @@ class ParseFailure:
     reason: str
 
 
-@lru_cache(maxsize=None)
+@cache
 def _record_pattern(section: Section) -> re.Pattern[str]:
     fields = []
     for spec in SECTION_FIELDS[section]:
@@ -102,7 +102,9 @@ def _record_values(section: Section, match: re.Match[str]) -> RawRecord | ParseF
         if value is not None and spec.kind == "choice":
             by_surface = {surface(c): c for c in spec.choices}
             if value.lower() not in by_surface:
-                return ParseFailure(section, match.group(0), f"{spec.name} {value!r} is not allowed")
+                return ParseFailure(
+                    section, match.group(0), f"{spec.name} {value!r} is not allowed"
+                )
             value = by_surface[value.lower()]
         if value is None and spec.required:
             return ParseFailure(section, match.group(0), f"required field {spec.name} is missing")

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
-from jinja2 import StrictUndefined, TemplateError as JinjaError
+from jinja2 import StrictUndefined
+from jinja2 import TemplateError as JinjaError
 from jinja2.sandbox import SandboxedEnvironment
 
 from summarizer.errors import TemplateError
@@ -67,7 +68,7 @@ def _environment() -> SandboxedEnvironment:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_template(name: str, version: int = TEMPLATE_VERSION) -> tuple[TemplateRef, object]:
     path = template_dir() / f"{name}.v{version}.jinja"
     if not path.is_file():

@@ -30,11 +30,7 @@ def brief_to_markdown(brief: Brief) -> str:
         if not records:
             lines += ["", "None found.", ""]
             continue
-        columns = [
-            name
-            for name in type(records[0]).model_fields
-            if name != "evidence"
-        ]
+        columns = [name for name in type(records[0]).model_fields if name != "evidence"]
         lines += ["", "| " + " | ".join([*columns, "where"]) + " |"]
         lines.append("|" + "---|" * (len(columns) + 1))
         for record in records:

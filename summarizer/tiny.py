@@ -61,7 +61,7 @@ def build_tiny_model(out: Path, extra_text: Iterable[str] = (), seed: int = 0) -
         num_heads=4,
         pad_token_id=tokenizer.pad_token_id,  # type: ignore[attr-defined]
         eos_token_id=tokenizer.eos_token_id,  # type: ignore[attr-defined]
-        decoder_start_token_id=tokenizer.pad_token_id,  # type: ignore[attr-defined]
+        decoder_start_token_id=tokenizer.pad_token_id,  # type: ignore[attr-defined, call-arg]
     )
     model = T5ForConditionalGeneration(config)
     out.mkdir(parents=True, exist_ok=True)

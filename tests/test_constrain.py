@@ -1,0 +1,99 @@
+"""Oracle tests of the copy constraint, on the real (tiny, locally built) tokenizer."""
+
+from __future__ import annotations
+
+import pytest
+
+from summarizer.backend import HFBackend
+from summarizer.constrain import ConstraintFactory, End, InValue, RowConstraint, SpanLimits, State
+from summarizer.outformat import parse_output
+
+pytestmark = pytest.mark.model
+
+SENTENCE = "Turkey said 440 Kurdish fighters have been killed since the operation began Wednesday."
+
+
+@pytest.fixture(scope="module")
+def factory(tiny_backend: HFBackend) -> ConstraintFactory:
+    return tiny_backend.constraints
+
+
+def _accepts(row: RowConstraint, ids: list[int]) -> bool:
+    state = row.initial()
+    for used, token in enumerate(ids):
+        if token not in row.allowed(state, used):
+            return False
+        state = row.advance(state, token)
+    return isinstance(state, End)
+
+
+def _target(factory: ConstraintFactory) -> list[int]:
+    record = {"count": (12, 15), "who": (16, 32), "outcome": "killed", "according_to": (0, 6)}
+    return factory.target_ids(
+        "casualties", SENTENCE, [record, {"count": (12, 15), "outcome": "died"}]
+    )
+
+
+def test_training_targets_are_exactly_what_the_decoder_allows(factory: ConstraintFactory) -> None:
+    ids = _target(factory)
+    assert _accepts(factory.row("casualties", SENTENCE), ids)
+    text = factory.tokenizer.decode(ids, skip_special_tokens=True)
+    records, failures = parse_output("casualties", text)
+    assert failures == []
+    assert [r.values["count"] for r in records] == ["440", "440"]
+    assert records[0].values["who"] == "Kurdish fighters"
+    assert records[0].values["according_to"] == "Turkey"
+
+
+def test_none_is_accepted(factory: ConstraintFactory) -> None:
+    ids = factory.target_ids("escapes", SENTENCE, [])
+    assert _accepts(factory.row("escapes", SENTENCE), ids)
+
+
+def _state_at_count(factory: ConstraintFactory) -> tuple[RowConstraint, State, int]:
+    row = factory.row("casualties", SENTENCE)
+    state = row.initial()
+    label = factory.grammars["casualties"].first_label
+    for token in label:
+        state = row.advance(state, token)
+    return row, state, len(label)
+
+
+@pytest.mark.parametrize("invented", ["943", "95, 946", "4400", "44"])
+def test_an_invented_number_cannot_be_written(factory: ConstraintFactory, invented: str) -> None:
+    row, state, used = _state_at_count(factory)
+    invented_ids = factory.tokenizer(f" {invented}", add_special_tokens=False)["input_ids"]
+    accepted = True
+    for token in invented_ids:
+        if token not in row.allowed(state, used):
+            accepted = False
+            break
+        state = row.advance(state, token)
+        used += 1
+    if accepted:  # a prefix of a real figure may be typed, but it cannot end there
+        assert isinstance(state, InValue)
+        assert not row.matchers[0].complete(state.value)
+
+
+def test_a_count_must_hold_a_number(factory: ConstraintFactory) -> None:
+    row, state, used = _state_at_count(factory)
+    for token in factory.tokenizer(" Kurdish fighters", add_special_tokens=False)["input_ids"]:
+        if token not in row.allowed(state, used):
+            return
+        state = row.advance(state, token)
+        used += 1
+    assert isinstance(state, InValue)
+    assert not row.matchers[0].complete(state.value)
+
+
+def test_a_record_is_only_started_when_it_fits(tiny_backend: HFBackend) -> None:
+    tight = ConstraintFactory(tiny_backend.tokenizer, SpanLimits(output_tokens=200))
+    grammar = tight.grammars["casualties"]
+    row = tight.row("casualties", SENTENCE)
+    ids = tight.target_ids("casualties", SENTENCE, [{"count": (12, 15), "outcome": "killed"}])
+    state = row.initial()
+    for token in ids[:-1]:
+        state = row.advance(state, token)
+    late = 200 - grammar.record_cost
+    assert grammar.labels[0][0] in row.allowed(state, len(ids) - 1)
+    assert row.allowed(state, late) == {grammar.eos}

@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from summarizer.ground import align, ground_record, normalize
+from summarizer.outformat import RawRecord
+from summarizer.parse import SentenceRecord
+from summarizer.segment import Sentence
+
+FILLER = [
+    "the",
+    "of",
+    "and",
+    "officials",
+    "said",
+    "on",
+    "a",
+    "in",
+    "with",
+    "after",
+    "during",
+    "heavy",
+    "clashes",
+    "near",
+    "town",
+]
+
+
+def _planted(rng: random.Random, value: str) -> tuple[str, int]:
+    before = " ".join(rng.choice(FILLER) for _ in range(rng.randint(0, 12)))
+    after = " ".join(rng.choice(FILLER) for _ in range(rng.randint(0, 12)))
+    prefix = f"{before} " if before else ""
+    return f"{prefix}{value} {after}".strip(), len(prefix)
+
+
+@pytest.mark.parametrize("seed", range(25))
+@pytest.mark.parametrize("value", ["440 Kurdish fighters", "Jelal Ayaf", "more than 130,000"])
+def test_planted_span_is_found_exactly(seed: int, value: str) -> None:
+    text, start = _planted(random.Random(seed), value)
+    match = align(value, text)
+    assert match is not None
+    assert (match.start, match.end, match.alignment) == (start, start + len(value), "exact")
+
+
+@pytest.mark.parametrize(
+    ("value", "text", "expected", "alignment"),
+    [
+        (
+            "kurdish fighters",
+            "Turkey said 440 Kurdish fighters died.",
+            "Kurdish fighters",
+            "normalized",
+        ),
+        ("so-called IS", "against so-called\u00a0IS forces", "so-called\u00a0IS", "normalized"),
+        (
+            "Syrian Democratic Force",
+            "the Syrian Democratic Forces said",
+            "Syrian Democratic Forces",
+            "fuzzy",
+        ),
+    ],
+)
+def test_normalized_and_fuzzy_alignment(
+    value: str, text: str, expected: str, alignment: str
+) -> None:
+    match = align(value, text)
+    assert match is not None
+    assert (text[match.start : match.end], match.alignment) == (expected, alignment)
+
+
+@pytest.mark.parametrize("value", ["943", "95, 946", "4400 Kurdish fighters", "44", "40"])
+def test_numbers_are_never_matched_fuzzily(value: str) -> None:
+    assert align(value, "Turkey said 440 Kurdish fighters have been killed.") is None
+
+
+def test_invented_number_is_dropped_and_reported() -> None:
+    sentence = Sentence(0, 100, 150, "Turkey said 440 Kurdish fighters have been killed.", False)
+    article = " " * 100 + sentence.text
+    raw = RawRecord(
+        "casualties",
+        {
+            "count": "943",
+            "who": "Kurdish fighters",
+            "outcome": "killed",
+            "according_to": "Turkey",
+            "when": None,
+        },
+    )
+    record, dropped = ground_record(SentenceRecord(raw, sentence), article)
+    assert record is not None
+    assert record.count is None and record.count_text is None  # type: ignore[attr-defined]
+    assert [(d.field, d.value, d.reason) for d in dropped] == [
+        ("count", "943", "number not found verbatim in its sentence")
+    ]
+    who = record.who  # type: ignore[attr-defined]
+    assert article[who.start : who.end] == "Kurdish fighters"
+
+
+def test_missing_required_value_drops_the_record() -> None:
+    sentence = Sentence(0, 0, 30, "The mayor ordered a curfew.", False)
+    raw = RawRecord(
+        "orders",
+        {
+            "kind": "curfew",
+            "issued_by": "The mayor",
+            "binds": None,
+            "requires": "a total blackout",
+            "effective": None,
+            "announced_by": None,
+        },
+    )
+    record, dropped = ground_record(SentenceRecord(raw, sentence), sentence.text)
+    assert record is None
+    assert dropped[0].field == "requires"
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.text(max_size=80), st.text(min_size=1, max_size=20))
+def test_alignment_offsets_always_slice_the_text(text: str, value: str) -> None:
+    match = align(value, text)
+    if match is not None:
+        assert 0 <= match.start <= match.end <= len(text)
+        if match.alignment == "exact":
+            assert text[match.start : match.end] == value
+        if match.alignment == "normalized":
+            assert normalize(text[match.start : match.end])[0] == normalize(value)[0]

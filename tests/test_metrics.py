@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from summarizer.metrics import ReferenceBrief, aggregate, fact_matches, score_brief
+
+
+def _casualty(
+    count: int | None, who: str, outcome: str, per: str | None = None, text: str | None = None
+) -> dict[str, Any]:
+    return {
+        "count": count,
+        "count_text": {"text": text or str(count)},
+        "who": {"text": who},
+        "outcome": outcome,
+        "according_to": {"text": per} if per else None,
+    }
+
+
+@pytest.mark.parametrize(
+    ("fact", "record", "matches"),
+    [
+        ({"count": 440, "outcome": "killed"}, _casualty(440, "Kurdish fighters", "killed"), True),
+        ({"count": 56, "outcome": "died"}, _casualty(56, "its fighters", "killed"), True),
+        ({"count": 56, "outcome": "wounded"}, _casualty(56, "its fighters", "killed"), False),
+        ({"count": 440}, _casualty(44, "Kurdish fighters", "killed"), False),
+        ({"who": "Kurdish fighters"}, _casualty(440, "kurdish fighters", "killed"), True),
+        ({"who": "Kurdish fighters"}, _casualty(440, "Turkish soldiers", "killed"), False),
+        ({"according_to": "Turkey"}, _casualty(4, "x", "killed"), False),
+        ({"count_text": "hundreds"}, _casualty(None, "x", "killed", text="Hundreds"), True),
+    ],
+)
+def test_fact_matching(fact: dict[str, Any], record: dict[str, Any], matches: bool) -> None:
+    assert fact_matches(fact, record) is matches
+
+
+def test_recall_and_precision_per_section() -> None:
+    reference = ReferenceBrief.model_validate(
+        {
+            "article": "a.txt",
+            "facts": {
+                "casualties": [
+                    {"count": 440, "outcome": "killed", "evidence": "x"},
+                    {"count": 56, "outcome": "died", "evidence": "y"},
+                ],
+                "escapes": [{"count": 950, "evidence": "z"}],
+            },
+        }
+    )
+    brief = {
+        "casualties": [
+            _casualty(440, "a", "killed"),
+            _casualty(440, "b", "killed"),
+            _casualty(7, "c", "killed"),
+        ],
+        "dropped": [{"x": 1}],
+    }
+    score = score_brief(brief, reference)
+    assert score["sections"]["casualties"] == {
+        "expected": 2,
+        "matched": 1,
+        "predicted": 3,
+        "unmatched_predictions": 2,
+        "recall": 0.5,
+        "precision": 0.3333,
+    }
+    assert score["sections"]["escapes"]["recall"] == 0.0
+    assert score["sections"]["orders"]["recall"] is None
+    assert (score["recall"], score["dropped_values"]) == (0.3333, 1)
+    total = aggregate([score, score])
+    assert (total["expected"], total["matched"], total["recall"]) == (6, 2, 0.3333)

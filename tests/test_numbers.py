@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from summarizer.numbers import parse_count
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "qualifier"),
+    [
+        ("440", 440, None),
+        ("four", 4, None),
+        ("sixteen", 16, None),
+        ("twenty-five", 25, None),
+        ("more than 130,000", 130000, "more than"),
+        ("More than 130,000", 130000, "more than"),
+        ("at least 12", 12, "at least"),
+        ("some 12,000", 12000, "about"),
+        ("An estimated 500", 500, "about"),
+        ("nearly 1.5 million", 1500000, "nearly"),
+        ("up to 30", 30, "up to"),
+        ("a dozen", 12, None),
+        ("Hundreds", None, None),
+        ("dozens", None, None),
+        ("tens of thousands", None, None),
+    ],
+)
+def test_parse_count(text: str, value: int | None, qualifier: str | None) -> None:
+    count = parse_count(text)
+    assert (count.value, count.qualifier) == (value, qualifier)
+
+
+@given(st.integers(min_value=0, max_value=10**9))
+def test_digits_with_thousands_separators_round_trip(number: int) -> None:
+    assert parse_count(f"{number:,}").value == number
+
+
+@given(st.text(max_size=60))
+def test_never_crashes(text: str) -> None:
+    parse_count(text)

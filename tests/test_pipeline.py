@@ -1,0 +1,105 @@
+"""The whole pipeline on a seed article, with a scripted fake model: exact briefs."""
+
+from __future__ import annotations
+
+import pytest
+
+from summarizer.backend import GenerationRequest, ScriptedBackend
+from summarizer.ingest import read_article
+from summarizer.pipeline import Pipeline, PipelineConfig
+from summarizer.schema import Brief
+from tests.conftest import LONG_SEED
+
+KILLED = "Turkey said 440 Kurdish fighters have been killed since the operation began Wednesday."
+FOUR = "Turkey also said four of its soldiers were killed, along with 16 allied Syrian fighters."
+ESCAPED = (
+    "The Kurdish-led administration in northern Syria said in a statement that 950 IS "
+    "supporters escaped after attacking guards and storming the gates."
+)
+
+SCRIPT = {
+    ("casualties", KILLED): "count: 440; who: Kurdish fighters; outcome: killed; "
+    "according to: Turkey; when: since the operation began Wednesday",
+    ("casualties", FOUR): "count: four; who: its soldiers; outcome: killed; according to: Turkey; "
+    "when: -; count: 16; who: allied Syrian fighters; outcome: killed; according to: -; when: -",
+    ("escapes", ESCAPED): "count: 950; who: IS supporters; origin: -; according to: "
+    "The Kurdish-led administration in northern Syria; recaptured: -",
+}
+
+
+@pytest.fixture(scope="module")
+def brief() -> Brief:
+    return Pipeline(ScriptedBackend(SCRIPT)).brief(read_article(LONG_SEED))
+
+
+def test_records_are_exact(brief: Brief) -> None:
+    assert [(c.count, c.who.text if c.who else None, c.outcome) for c in brief.casualties] == [
+        (440, "Kurdish fighters", "killed"),
+        (4, "its soldiers", "killed"),
+        (16, "allied Syrian fighters", "killed"),
+    ]
+    assert brief.casualties[0].according_to is not None
+    assert brief.casualties[0].according_to.text == "Turkey"
+    assert [(e.count, e.according_to.text if e.according_to else None) for e in brief.escapes] == [
+        (950, "The Kurdish-led administration in northern Syria")
+    ]
+    assert brief.orders == [] and brief.displacement == [] and brief.dropped == []
+
+
+def test_every_offset_slices_the_original_article(brief: Brief) -> None:
+    text = LONG_SEED.read_text(encoding="utf-8")
+    for record in [*brief.casualties, *brief.escapes]:
+        assert text[record.evidence.start : record.evidence.end] == record.evidence.text
+        for value in record.model_dump().values():
+            if isinstance(value, dict) and "alignment" in value:
+                assert text[value["start"] : value["end"]] == value["text"]
+
+
+def test_brief_validates_and_carries_provenance(brief: Brief) -> None:
+    again = Brief.model_validate_json(brief.model_dump_json())
+    assert again == brief
+    names = {(t.name, t.version) for t in brief.provenance.templates}
+    assert ("extract_casualties", 1) in names
+    assert brief.provenance.model == "scripted"
+    assert {a.name for a in brief.actors} >= {"Turkey"}
+    assert "440 Kurdish fighters killed (per Turkey)" in brief.summary
+
+
+def test_invented_figures_are_dropped_and_reported() -> None:
+    script = {
+        ("casualties", KILLED): "count: 943; who: Kurdish fighters; outcome: killed; "
+        "according to: Turkey; when: -"
+    }
+    brief = Pipeline(ScriptedBackend(script)).brief(read_article(LONG_SEED))
+    assert brief.casualties[0].count is None
+    assert [(d.field, d.value) for d in brief.dropped] == [("count", "943")]
+
+
+def test_duplicate_facts_across_sentences_are_merged() -> None:
+    def answer(request: GenerationRequest) -> str:
+        if request.section == "casualties" and "440" in request.source:
+            return SCRIPT[("casualties", KILLED)]
+        return "none"
+
+    article = read_article(LONG_SEED)
+    doubled = type(article)(source="x", text=article.text + "\n\n" + KILLED)
+    brief = Pipeline(ScriptedBackend(answer)).brief(doubled)
+    assert len(brief.casualties) == 1
+
+
+def test_router_skips_sentences_without_triggers() -> None:
+    routed = ScriptedBackend({})
+    everything = ScriptedBackend({})
+    article = read_article(LONG_SEED)
+    Pipeline(routed).brief(article)
+    Pipeline(everything, PipelineConfig(route=False)).brief(article)
+    assert 0 < len(routed.calls) < len(everything.calls)
+    assert len(everything.calls) % 4 == 0
+
+
+def test_unparseable_output_is_reported_not_raised() -> None:
+    brief = Pipeline(ScriptedBackend({("casualties", KILLED): "count: 440; who"})).brief(
+        read_article(LONG_SEED)
+    )
+    assert brief.casualties == []
+    assert brief.dropped[0].reason == "output is not a whole record"

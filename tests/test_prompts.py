@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from summarizer.errors import TemplateError
+from summarizer.prompt import available_templates, build_prompts, may_hold, render
+from summarizer.schema import SECTIONS
+from summarizer.segment import Sentence
+
+GOLDEN = Path(__file__).parent / "golden"
+SENTENCE = "Police said 12 people were killed and 300 fled their homes after the order to evacuate."
+
+
+def _sentence(text: str) -> Sentence:
+    return Sentence(index=0, start=0, end=len(text), text=text, headline=False)
+
+
+@pytest.mark.parametrize("section", SECTIONS)
+def test_rendered_prompt_matches_golden(section: str) -> None:
+    rendered = render(f"extract_{section}", sentence=SENTENCE)
+    golden = GOLDEN / f"extract_{section}.v1.txt"
+    assert rendered + "\n" == golden.read_text(encoding="utf-8")
+
+
+def test_every_section_has_a_versioned_template() -> None:
+    assert available_templates() == sorted(f"extract_{s}.v1.jinja" for s in SECTIONS)
+
+
+def test_missing_variable_is_an_error_not_an_empty_string() -> None:
+    with pytest.raises(TemplateError, match="undefined"):
+        render("extract_casualties")
+
+
+def test_missing_template_is_a_clear_error() -> None:
+    with pytest.raises(TemplateError, match="not found"):
+        render("extract_casualties", version=99, sentence="x")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Turkey said 440 Kurdish fighters have been killed.", {"casualties"}),
+        ("More than 130,000 Syrians have fled.", {"displacement", "escapes"}),
+        ("Hundreds of supporters escaped from a camp.", {"escapes"}),
+        ("The governor imposed a curfew.", {"orders"}),
+        ("Shares rose 3% on Tuesday.", set()),
+    ],
+)
+def test_router(text: str, expected: set[str]) -> None:
+    assert {s for s in SECTIONS if may_hold(s, _sentence(text))} == expected
+
+
+def test_prompts_skip_headlines_and_record_template_versions() -> None:
+    headline = Sentence(index=0, start=0, end=10, text="Troops Ordered Out", headline=True)
+    prompts = build_prompts([headline, _sentence(SENTENCE)])
+    assert {p.section for p in prompts} == {"casualties", "displacement", "escapes", "orders"}
+    assert all(p.sentence.text == SENTENCE for p in prompts)
+    assert all(p.template.version == 1 for p in prompts)
+    assert all(SENTENCE in p.text for p in prompts)
+    assert build_prompts([_sentence("Shares rose 3% on Tuesday.")]) == []
+    assert len(build_prompts([_sentence("Shares rose 3% on Tuesday.")], route=False)) == 4

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -42,6 +43,7 @@ class Backend(Protocol):
     device: str
     load_seconds: float
     constrained: bool
+    template_version: int | None
 
     def generate(self, requests: Sequence[GenerationRequest]) -> list[str]: ...
 
@@ -52,6 +54,7 @@ class ScriptedBackend:
     device = "none"
     load_seconds = 0.0
     constrained = False
+    template_version = None
 
     def __init__(
         self,
@@ -85,6 +88,7 @@ class HFBackend:
             torch.set_num_threads(config.threads)
         self.device = _pick_device(config.device)
         self.tokenizer, self.model = _load(config.model, self.device, config.dtype)
+        self.template_version = trained_template_version(Path(config.model))
         self.constraints = (
             ConstraintFactory(self.tokenizer, SpanLimits(output_tokens=config.max_new_tokens))
             if config.constrained
@@ -185,6 +189,20 @@ def check_model_dir(path: Path) -> None:
         missing.append("tokenizer.json")
     if missing:
         raise ModelError(f"model folder {path} is missing {', '.join(missing)}")
+
+
+MODEL_CARD_DATA = "summarizer.json"
+
+
+def trained_template_version(model_dir: Path) -> int | None:
+    """The prompt template version a project-trained model was trained on, if it says."""
+    path = model_dir / MODEL_CARD_DATA
+    if not path.is_file():
+        return None
+    try:
+        return int(json.loads(path.read_text(encoding="utf-8"))["template_version"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ModelError(f"{path}: needs an integer template_version") from exc
 
 
 def load_backend(config: BackendConfig) -> Backend:

@@ -202,6 +202,24 @@ def _fraction(scores: dict[str, object]) -> str:
 
 
 @app.command()
+def train(
+    config: Annotated[Path, typer.Option("--config", help="Training config (YAML).")],
+) -> None:
+    """Train a brief model from the annotations (needs the training extra)."""
+    import logging
+
+    from summarizer.train import load_config
+    from summarizer.train import train as run_training
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    try:
+        report = run_training(load_config(config))
+    except SummarizerError as error:
+        raise _fail(error) from error
+    typer.echo(json.dumps(report, indent=2))
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of a brief."""
     from summarizer.schema import Brief

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from summarizer.annotations import AnnotatedArticle, article_text, load_annotations
 from summarizer.errors import ConfigError
-from summarizer.ingest import read_article
+from summarizer.ingest import Article, read_article
 from summarizer.metrics import ReferenceBrief
+from summarizer.numbers import parse_count
 from summarizer.pipeline import Pipeline
 from summarizer.schema import SECTIONS
 
@@ -18,22 +20,57 @@ DEFAULT_METRIC = Path(__file__).resolve().parent.parent / "eval" / "brief_recall
 
 @dataclass(frozen=True)
 class EvalConfig:
+    """``refs``: a folder of articles with ``*.ref.json``, or an annotation ``.jsonl`` file."""
+
     refs: Path
     metric: Path = DEFAULT_METRIC
 
 
-def reference_dataset(refs: Path) -> Any:
-    """A ``datasets.Dataset`` of (article path, reference JSON) rows."""
-    from datasets import Dataset
+# Fields a validation reference leaves out: time phrases and order kinds are not scored.
+_UNSCORED = {"when", "effective", "kind", "announced_by"}
 
-    rows = []
+
+def reference_from_annotation(item: AnnotatedArticle, name: str) -> ReferenceBrief:
+    facts: dict[str, list[dict[str, Any]]] = {section: [] for section in SECTIONS}
+    for fact in item.facts:
+        expected: dict[str, Any] = {"evidence": fact.evidence}
+        for field, value in fact.fields.items():
+            if field in _UNSCORED:
+                continue
+            if field == "count":
+                number = parse_count(value).value
+                expected.update({"count": number} if number is not None else {"count_text": value})
+            else:
+                expected[field] = value
+        facts[fact.section].append(expected)
+    return ReferenceBrief.model_validate({"article": name, "facts": facts})
+
+
+def _reference_pairs(refs: Path) -> list[tuple[Article, ReferenceBrief]]:
+    if refs.is_file():
+        pairs = []
+        for item in load_annotations(refs):
+            name = f"{item.corpus}:{item.index if item.index is not None else item.id}"
+            article = Article(source=name, text=article_text(item))
+            pairs.append((article, reference_from_annotation(item, name)))
+        return pairs
+    pairs = []
     for ref_path in sorted(refs.glob("*.ref.json")):
         reference = ReferenceBrief.model_validate_json(ref_path.read_text(encoding="utf-8"))
-        rows.append(
-            {"path": str(refs / reference.article), "reference": reference.model_dump_json()}
-        )
+        pairs.append((read_article(refs / reference.article), reference))
+    return pairs
+
+
+def reference_dataset(refs: Path) -> Any:
+    """A ``datasets.Dataset`` of (article text, source, reference JSON) rows."""
+    from datasets import Dataset
+
+    rows = [
+        {"source": article.source, "text": article.text, "reference": ref.model_dump_json()}
+        for article, ref in _reference_pairs(refs)
+    ]
     if not rows:
-        raise ConfigError(f"no reference briefs (*.ref.json) in {refs}")
+        raise ConfigError(f"no reference briefs (*.ref.json or annotations) in {refs}")
     return Dataset.from_list(rows)
 
 
@@ -43,7 +80,8 @@ def evaluate_pipeline(pipeline: Pipeline, config: EvalConfig) -> dict[str, Any]:
     if not (config.metric / f"{config.metric.name}.py").is_file():
         raise ConfigError(f"metric module not found: {config.metric}")
     dataset = reference_dataset(config.refs)
-    briefs = pipeline.briefs([read_article(path) for path in dataset["path"]])
+    articles = [Article(source=row["source"], text=row["text"]) for row in dataset]
+    briefs = pipeline.briefs(articles)
     predictions = [brief.model_dump_json() for brief in briefs]
     metric = evaluate.load(str(config.metric))
     result: dict[str, Any] = metric.compute(

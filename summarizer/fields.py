@@ -7,9 +7,9 @@ training targets and annotation checks, so they cannot drift apart.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
-from summarizer.schema import Section
+from summarizer.schema import OrderKind, Outcome, Section
 
 FieldKind = Literal["count", "text", "choice"]
 
@@ -22,16 +22,8 @@ class FieldSpec:
     required: bool = False
 
 
-OUTCOMES = ("killed", "died", "wounded", "missing")
-ORDER_KINDS = (
-    "military_order",
-    "evacuation",
-    "curfew",
-    "state_of_emergency",
-    "surrender_demand",
-    "restriction",
-    "other",
-)
+OUTCOMES: tuple[str, ...] = get_args(Outcome)
+ORDER_KINDS: tuple[str, ...] = get_args(OrderKind)
 YES_NO = ("yes", "no")
 
 SECTION_FIELDS: dict[Section, tuple[FieldSpec, ...]] = {

@@ -31,7 +31,8 @@ from summarizer.summary import summarize
 @dataclass(frozen=True)
 class PipelineConfig:
     route: bool = True
-    template_version: int = TEMPLATE_VERSION
+    # None: the version the model was trained on, else the instruction templates.
+    template_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ class Pipeline:
     def __init__(self, backend: Backend, config: PipelineConfig | None = None) -> None:
         self.backend = backend
         self.config = config or PipelineConfig()
+        self.template_version = (
+            self.config.template_version or backend.template_version or TEMPLATE_VERSION
+        )
 
     def brief(self, article: Article) -> Brief:
         return self.briefs([article])[0]
@@ -73,7 +77,7 @@ class Pipeline:
 
     def _prepare(self, article: Article) -> _Prepared:
         sentences = segment(article.text, clean(article.text))
-        prompts = build_prompts(sentences, self.config.route, self.config.template_version)
+        prompts = build_prompts(sentences, self.config.route, self.template_version)
         return _Prepared(article, sentences, prompts)
 
     def _assemble(

@@ -25,23 +25,28 @@ _TEMPLATE_NAME = re.compile(r"^(?P<name>[a-z_]+)\.v(?P<version>\d+)\.jinja$")
 _TRIGGERS: dict[Section, re.Pattern[str]] = {
     "casualties": re.compile(
         r"kill|dead|death|die[ds]?\b|dying|wound|injur|hurt|missing|casualt|bodies|body of"
-        r"|lost their lives|perish|fatalit|shot|toll|massacre|drown",
+        r"|lives|life|perish|fatal|shot|toll|massacre|drown|victim|hospital|critical condition"
+        r"|murder|lynch|manslaughter|harm|burns|asphyxiat|unaccounted|slain|behead|execut"
+        r"|crash|bomb|stab|trampl|\bmemory",
         re.IGNORECASE,
     ),
     "displacement": re.compile(
-        r"fled|flee|displac|evacuat|homeless|refugee|their homes|leave|left|forced from"
-        r"|shelter|uproot|exodus|sought refuge|took refuge|driven from|relocat",
+        r"fled|flee|displac|evacuat|homeless|refugee|asylum|homes|leave|left|forced"
+        r"|shelter|uproot|exodus|refuge|driven from|relocat|crossed|cross into|moved|abandon"
+        r"|spent the night|taken by bus|camps?\b|migrant|stranded",
         re.IGNORECASE,
     ),
     "escapes": re.compile(
         r"escap|broke out|break out|breakout|jailbreak|on the run|recaptur|freed|fled"
-        r"|absconded|bust",
+        r"|absconded|bust|prison|jail|inmate|detainee|custody|at large",
         re.IGNORECASE,
     ),
     "orders": re.compile(
-        r"order|evacuat|curfew|emergency|\bban|closure|closed|withdraw|pull out|told|direct"
-        r"|instruct|command|decree|surrender|ultimatum|must|requir|deploy|called for|impos"
-        r"|martial law|lockdown|mobili",
+        r"order|evacuat|curfew|emergency|\bban|closure|closed|withdr|pull(?:ed)? out|told"
+        r"|direct|instruct|command|decree|surrender|ultimatum|must|requir|deploy|call(?:ed)? for"
+        r"|impos|martial law|lockdown|mobili|allowed|prohibit|freeze|suspend|declar|outlaw"
+        r"|demand|deadline|\bsent\b|send|given|have to|has to|reject|stood down|assemble"
+        r"|cancel|restrict|halt|authori[sz]|decision|decided|sanction|expel|lift",
         re.IGNORECASE,
     ),
 }

@@ -17,15 +17,18 @@ def _sentence(text: str) -> Sentence:
     return Sentence(index=0, start=0, end=len(text), text=text, headline=False)
 
 
+@pytest.mark.parametrize("version", [1, 2])
 @pytest.mark.parametrize("section", SECTIONS)
-def test_rendered_prompt_matches_golden(section: str) -> None:
-    rendered = render(f"extract_{section}", sentence=SENTENCE)
-    golden = GOLDEN / f"extract_{section}.v1.txt"
+def test_rendered_prompt_matches_golden(section: str, version: int) -> None:
+    rendered = render(f"extract_{section}", version, sentence=SENTENCE)
+    golden = GOLDEN / f"extract_{section}.v{version}.txt"
     assert rendered + "\n" == golden.read_text(encoding="utf-8")
 
 
-def test_every_section_has_a_versioned_template() -> None:
-    assert available_templates() == sorted(f"extract_{s}.v1.jinja" for s in SECTIONS)
+def test_every_section_has_versioned_templates() -> None:
+    assert available_templates() == sorted(
+        f"extract_{s}.v{v}.jinja" for s in SECTIONS for v in (1, 2)
+    )
 
 
 def test_missing_variable_is_an_error_not_an_empty_string() -> None:
@@ -43,7 +46,7 @@ def test_missing_template_is_a_clear_error() -> None:
     [
         ("Turkey said 440 Kurdish fighters have been killed.", {"casualties"}),
         ("More than 130,000 Syrians have fled.", {"displacement", "escapes"}),
-        ("Hundreds of supporters escaped from a camp.", {"escapes"}),
+        ("Hundreds of supporters escaped from a camp.", {"escapes", "displacement"}),
         ("The governor imposed a curfew.", {"orders"}),
         ("Shares rose 3% on Tuesday.", set()),
     ],

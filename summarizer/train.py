@@ -1,0 +1,208 @@
+"""Train the project's brief model: ``summarizer train --config models/<name>.yaml``.
+
+A plain, seeded PyTorch loop (no Trainer: the targets are pre-built token ids and the run
+must stop on a wall-clock budget on a 2-core machine).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import random
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import torch
+from pydantic import BaseModel, ConfigDict
+
+from summarizer.annotations import AnnotatedArticle, article_text, load_annotations
+from summarizer.constrain import ConstraintFactory, SpanLimits
+from summarizer.backend import MODEL_CARD_DATA
+from summarizer.prompt import render, section_template
+from summarizer.tiny import format_vocabulary, train_tokenizer
+from summarizer.trainset import SentenceExample, augment, examples_of, name_pool
+from summarizer.warmstart import bart_from_minilm, t5_from_scratch
+
+log = logging.getLogger(__name__)
+
+
+class TrainConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    architecture: Literal["minilm-bart", "t5-scratch"]
+    output: Path
+    data: list[Path]
+    seed: int = 13
+    minutes: float = 30.0
+    epochs: int = 40
+    batch_size: int = 16
+    learning_rate: float = 2e-4
+    warmup_steps: int = 100
+    weight_decay: float = 0.01
+    augment_positive: int = 4
+    augment_negative: int = 1
+    max_input_tokens: int = 160
+    decoder_layers: int = 3
+    t5_d_model: int = 256
+    t5_layers: int = 4
+    t5_vocab_size: int = 8000
+    threads: int = 2
+    save_dtype: Literal["float16", "float32"] = "float16"
+    template_version: int = 2
+
+
+@dataclass(frozen=True)
+class Encoded:
+    input_ids: list[int]
+    labels: list[int]
+
+
+def load_config(path: Path) -> TrainConfig:
+    import yaml
+
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    base = path.parent.parent
+    config = TrainConfig.model_validate(raw)
+    return config.model_copy(
+        update={
+            "output": base / config.output,
+            "data": [base / p for p in config.data],
+        }
+    )
+
+
+def training_items(config: TrainConfig) -> tuple[list[AnnotatedArticle], list[AnnotatedArticle]]:
+    items = [item for path in config.data for item in load_annotations(path)]
+    return [i for i in items if i.split == "train"], [i for i in items if i.split == "validation"]
+
+
+def build_examples(items: Sequence[AnnotatedArticle], config: TrainConfig) -> list[SentenceExample]:
+    rng = random.Random(config.seed)
+    names = name_pool(items)
+    examples: list[SentenceExample] = []
+    for item in items:
+        for example in examples_of(item):
+            examples.append(example)
+            copies = config.augment_positive if example.records else config.augment_negative
+            examples.extend(augment(example, names, rng) for _ in range(copies))
+    return examples
+
+
+def encode(
+    examples: Sequence[SentenceExample],
+    tokenizer: Any,
+    factory: ConstraintFactory,
+    config: TrainConfig,
+) -> list[Encoded]:
+    encoded = []
+    limit, version = config.max_input_tokens, config.template_version
+    for example in examples:
+        prompt = render(section_template(example.section), version, sentence=example.sentence)
+        input_ids = tokenizer(prompt, truncation=True, max_length=limit)["input_ids"]
+        labels = factory.target_ids(example.section, example.sentence, list(example.records))
+        encoded.append(Encoded(input_ids, labels))
+    return encoded
+
+
+def _batches(data: list[Encoded], size: int, rng: random.Random) -> Iterator[list[Encoded]]:
+    """Shuffled batches of similar length, to waste little on padding."""
+    order = data[:]
+    rng.shuffle(order)
+    pool = size * 50
+    for begin in range(0, len(order), pool):
+        chunk = sorted(order[begin : begin + pool], key=lambda e: len(e.input_ids))
+        batches = [chunk[i : i + size] for i in range(0, len(chunk), size)]
+        rng.shuffle(batches)
+        yield from batches
+
+
+def _collate(batch: list[Encoded], pad: int) -> dict[str, torch.Tensor]:
+    width = max(len(e.input_ids) for e in batch)
+    target = max(len(e.labels) for e in batch)
+    return {
+        "input_ids": torch.tensor([e.input_ids + [pad] * (width - len(e.input_ids)) for e in batch]),
+        "attention_mask": torch.tensor(
+            [[1] * len(e.input_ids) + [0] * (width - len(e.input_ids)) for e in batch]
+        ),
+        "labels": torch.tensor([e.labels + [-100] * (target - len(e.labels)) for e in batch]),
+    }
+
+
+def _make_model(config: TrainConfig, train: Sequence[AnnotatedArticle]) -> tuple[Any, Any]:
+    if config.architecture == "minilm-bart":
+        return bart_from_minilm(config.decoder_layers)
+    texts = [article_text(item) for item in train]
+    tokenizer = train_tokenizer([*texts, *format_vocabulary()], vocab_size=config.t5_vocab_size)
+    return t5_from_scratch(tokenizer, config.t5_d_model, config.t5_layers), tokenizer
+
+
+def train(config: TrainConfig) -> dict[str, Any]:
+    """Train, save the model to ``config.output`` and return what was measured."""
+    started = time.perf_counter()
+    random.seed(config.seed)
+    torch.manual_seed(config.seed)
+    torch.set_num_threads(config.threads)
+    train_items, validation_items = training_items(config)
+    model, tokenizer = _make_model(config, train_items)
+    factory = ConstraintFactory(tokenizer, SpanLimits())
+    examples = build_examples(train_items, config)
+    data = encode(examples, tokenizer, factory, config)
+    log.info("%d training examples from %d articles", len(data), len(train_items))
+    steps_per_epoch = math.ceil(len(data) / config.batch_size)
+    total_steps = steps_per_epoch * config.epochs
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+    )
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer,
+        lambda step: min(1.0, (step + 1) / config.warmup_steps)
+        * max(0.0, 1 - step / total_steps),
+    )
+    rng = random.Random(config.seed)
+    model.train()
+    step, losses, deadline = 0, [], started + config.minutes * 60
+    epoch = 0
+    for epoch in range(1, config.epochs + 1):
+        for batch in _batches(data, config.batch_size, rng):
+            loss = model(**_collate(batch, tokenizer.pad_token_id)).loss
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad()
+            losses.append(loss.item())
+            step += 1
+            if step % 50 == 0:
+                log.info("epoch %d step %d loss %.4f", epoch, step, sum(losses[-50:]) / 50)
+            if time.perf_counter() > deadline:
+                break
+        if time.perf_counter() > deadline:
+            break
+    model.eval()
+    save(model, tokenizer, config)
+    report = {
+        "architecture": config.architecture,
+        "examples": len(data),
+        "train_articles": len(train_items),
+        "validation_articles": len(validation_items),
+        "steps": step,
+        "epochs_completed": epoch,
+        "final_loss": round(sum(losses[-50:]) / max(len(losses[-50:]), 1), 4),
+        "train_minutes": round((time.perf_counter() - started) / 60, 2),
+        "parameters": sum(p.numel() for p in model.parameters()),
+    }
+    (config.output / "training_report.json").write_text(json.dumps(report, indent=2) + "\n")
+    return report
+
+
+def save(model: Any, tokenizer: Any, config: TrainConfig) -> None:
+    config.output.mkdir(parents=True, exist_ok=True)
+    if config.save_dtype == "float16":
+        model = model.half()
+    model.save_pretrained(config.output, safe_serialization=True)
+    tokenizer.save_pretrained(config.output)
+    card_data = {"template_version": config.template_version, "architecture": config.architecture}
+    (config.output / MODEL_CARD_DATA).write_text(json.dumps(card_data, indent=2) + "\n")

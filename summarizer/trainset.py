@@ -1,0 +1,151 @@
+"""Training examples from hand annotations: one (prompt, target) pair per sentence and section.
+
+Targets are token ids built by the constraint factory from character ranges, so the model
+learns the very sequences the constrained decoder allows. Augmentation swaps numbers and
+names consistently in a sentence and its targets, so the model learns to copy, not recall.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from summarizer.annotations import AnnotatedArticle, AnnotatedFact, article_text, sentences_of
+from summarizer.fields import SECTION_FIELDS
+from summarizer.ground import align
+from summarizer.prompt import may_hold
+from summarizer.schema import SECTIONS, Section
+from summarizer.segment import Sentence
+
+Value = str | tuple[int, int]
+_NUMBER = re.compile(r"(?<![\w.,])\d{1,3}(?:,\d{3})+(?![\w,])|(?<![\w.,])\d+(?![\w.,]\d)")
+_NAME = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][a-z]+(?: [A-Z][a-z]+)*")
+_NUMBER_WORDS = (
+    "two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty "
+    "fifty".split()
+)
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b")
+
+
+@dataclass(frozen=True)
+class SentenceExample:
+    section: Section
+    sentence: str
+    records: tuple[dict[str, Value], ...]
+    origin: str
+
+
+def _record(fact: AnnotatedFact, sentence: str) -> dict[str, Value] | None:
+    values: dict[str, Value] = {}
+    kinds = {spec.name: spec.kind for spec in SECTION_FIELDS[fact.section]}
+    for name, value in fact.fields.items():
+        if kinds[name] == "choice":
+            values[name] = value
+            continue
+        match = align(value, sentence)
+        if match is None or match.alignment != "exact":
+            return None
+        values[name] = (match.start, match.end)
+    return values
+
+
+def _first_offset(record: dict[str, Value]) -> int:
+    return min((v[0] for v in record.values() if isinstance(v, tuple)), default=0)
+
+
+def examples_of(item: AnnotatedArticle, route: bool = True) -> list[SentenceExample]:
+    """Every (sentence, section) pair the router passes, plus every annotated one."""
+    facts: dict[tuple[str, Section], list[AnnotatedFact]] = defaultdict(list)
+    for fact in item.facts:
+        facts[(fact.evidence, fact.section)].append(fact)
+    origin = f"{item.corpus}:{item.index if item.index is not None else item.id}"
+    examples = []
+    for sentence in sentences_of(article_text(item)):
+        for section in SECTIONS:
+            found = facts.get((sentence.text, section), [])
+            if route and not found and not may_hold(section, sentence):
+                continue
+            records = [r for f in found if (r := _record(f, sentence.text)) is not None]
+            records.sort(key=_first_offset)
+            examples.append(
+                SentenceExample(section, sentence.text, tuple(records), f"{origin}#{sentence.index}")
+            )
+    return examples
+
+
+def router_recall(items: Iterable[AnnotatedArticle]) -> float:
+    """Share of annotated facts whose sentence the router sends to the fact's section."""
+    total = hit = 0
+    for item in items:
+        for fact in item.facts:
+            total += 1
+            sentence = Sentence(0, 0, len(fact.evidence), fact.evidence, headline=False)
+            hit += may_hold(fact.section, sentence)
+    return hit / total if total else 1.0
+
+
+@dataclass(frozen=True)
+class _Edit:
+    start: int
+    end: int
+    text: str
+
+
+def _random_number(original: str, rng: random.Random) -> str:
+    digits = original.replace(",", "")
+    low = 10 ** (len(digits) - 1) if len(digits) > 1 else 1
+    value = rng.randint(low, 10 ** len(digits) - 1)
+    return f"{value:,}" if "," in original else str(value)
+
+
+def _edits(sentence: str, names: Sequence[str], rng: random.Random) -> list[_Edit]:
+    edits = [_Edit(m.start(), m.end(), _random_number(m.group(), rng)) for m in _NUMBER.finditer(sentence)]
+    edits += [
+        _Edit(m.start(), m.end(), rng.choice(_NUMBER_WORDS)) for m in _NUMBER_WORD.finditer(sentence)
+    ]
+    chosen: dict[str, str] = {}
+    for match in _NAME.finditer(sentence):
+        if names and rng.random() < 0.7:
+            replacement = chosen.setdefault(match.group(), rng.choice(names))
+            edits.append(_Edit(match.start(), match.end(), replacement))
+    return sorted(edits, key=lambda e: e.start)
+
+
+def _crosses(edit: _Edit, spans: list[tuple[int, int]]) -> bool:
+    return any(
+        edit.start < end and edit.end > start and not (start <= edit.start and edit.end <= end)
+        for start, end in spans
+    )
+
+
+def augment(example: SentenceExample, names: Sequence[str], rng: random.Random) -> SentenceExample:
+    """The example with numbers and names swapped in the sentence and its targets alike."""
+    spans = [v for record in example.records for v in record.values() if isinstance(v, tuple)]
+    edits = [e for e in _edits(example.sentence, names, rng) if not _crosses(e, spans)]
+    text = example.sentence
+    for edit in reversed(edits):
+        text = text[: edit.start] + edit.text + text[edit.end :]
+
+    def moved(offset: int) -> int:
+        # Edits never cross a span, so every edit that ends by ``offset`` lies before it.
+        return offset + sum(len(e.text) - (e.end - e.start) for e in edits if e.end <= offset)
+
+    records = tuple(
+        {
+            name: (moved(v[0]), moved(v[1])) if isinstance(v, tuple) else v
+            for name, v in record.items()
+        }
+        for record in example.records
+    )
+    return replace(example, sentence=text, records=records, origin=example.origin + "+aug")
+
+
+def name_pool(items: Iterable[AnnotatedArticle]) -> list[str]:
+    """Capitalised names found in the training articles, for augmentation."""
+    pool = set()
+    for item in items:
+        pool.update(m.group() for m in _NAME.finditer(article_text(item)))
+    return sorted(pool)

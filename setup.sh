@@ -6,5 +6,3 @@ cd "$(dirname "$0")"
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check torch==2.13.0
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev,train]"
-# Until the project's trained model ships, the default model is a tiny random-weight T5.
-[ -f models/tiny-random/config.json ] || .venv/bin/summarizer build-tiny-model models/tiny-random

@@ -123,14 +123,18 @@ class HFBackend:
         if self.constraints is not None:
             rows = [self.constraints.row(r.section, r.source) for r in requests]
             processors.append(CopyConstraintProcessor(rows, self.config.num_beams))
-        with torch.inference_mode():
-            generated = self.model.generate(
-                **inputs,
-                logits_processor=processors,
-                max_new_tokens=self.config.max_new_tokens,
-                num_beams=self.config.num_beams,
-                do_sample=False,
-            )
+        try:
+            with torch.inference_mode():
+                generated = self.model.generate(
+                    input_ids=inputs["input_ids"],
+                    attention_mask=inputs["attention_mask"],
+                    logits_processor=processors,
+                    max_new_tokens=self.config.max_new_tokens,
+                    num_beams=self.config.num_beams,
+                    do_sample=False,
+                )
+        except (RuntimeError, ValueError) as exc:
+            raise ModelError(f"generation failed with model {self.name!r}: {exc}") from exc
         return self.tokenizer.batch_decode(
             generated, skip_special_tokens=True, clean_up_tokenization_spaces=False
         )

@@ -52,23 +52,28 @@ class SourceTokens:
         figures = [m.span() for m in QUANTITY_WORD.finditer(text)]
         self.quantity = [any(s < b and e > a for a, b in figures) for s, e in offsets]
 
+    def _cuts_word(self, position: int) -> bool:
+        """Whether a boundary before ``position`` cuts a word, or a figure like 130,000."""
+        text = self.text
+        if position <= 0 or position >= len(text):
+            return False
+        if text[position - 1].isalnum() and text[position].isalnum():
+            return True
+        before, mark, after = text[position - 1], text[position], text[position + 1 : position + 2]
+        after_mark = position >= 2 and text[position - 2].isdigit() and before in ",."
+        return (before.isdigit() and mark in ",." and after.isdigit()) or (
+            after_mark and mark.isdigit()
+        )
+
     def _starts_word(self, start: int, end: int) -> bool:
         piece = self.text[start:end]
         lead = start + len(piece) - len(piece.lstrip())
-        return (
-            lead < end
-            and self.text[lead].isalnum()
-            and (lead == 0 or not self.text[lead - 1].isalnum())
-        )
+        return lead < end and self.text[lead].isalnum() and not self._cuts_word(lead)
 
     def _ends_word(self, start: int, end: int) -> bool:
         piece = self.text[start:end].rstrip()
         last = start + len(piece) - 1
-        return (
-            last >= start
-            and self.text[last].isalnum()
-            and (last + 1 >= len(self.text) or not self.text[last + 1].isalnum())
-        )
+        return last >= start and self.text[last].isalnum() and not self._cuts_word(last + 1)
 
     def span_ids(self, char_start: int, char_end: int) -> list[int]:
         """Token ids covering ``text[char_start:char_end]``: how a training target copies it."""

@@ -34,6 +34,11 @@ class Match:
     alignment: Alignment
 
 
+# Tokenizers detokenize "100,000" as "100, 000" and "U.S." as "u. s.": spaces next to
+# these marks are dropped on both sides of a comparison.
+_JOINERS = frozenset(",.'-/:()\"%$")
+
+
 def normalize(text: str) -> tuple[str, list[int]]:
     """Case- and space-folded text, with the original index of every kept character."""
     chars: list[str] = []
@@ -41,9 +46,12 @@ def normalize(text: str) -> tuple[str, list[int]]:
     for position, char in enumerate(text):
         for folded in unicodedata.normalize("NFKC", _FOLD.get(char, char)).casefold():
             if folded.isspace():
-                if not chars or chars[-1] == " ":
+                if not chars or chars[-1] in (" ", *_JOINERS):
                     continue
                 folded = " "
+            elif folded in _JOINERS and chars and chars[-1] == " ":
+                chars.pop()
+                index.pop()
             chars.append(folded)
             index.append(position)
     while chars and chars[-1] == " ":

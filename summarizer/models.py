@@ -8,9 +8,8 @@ from pathlib import Path
 from summarizer.errors import ModelError
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
-# Until the project's trained model ships, the default is the tiny random-weight T5 that
-# setup.sh builds: the pipeline runs end to end on it, but it does not read articles well.
-DEFAULT_MODEL_NAME = "tiny-random"
+# The project's own model, trained by `summarizer train` (see models/brief-minilm/README.md).
+DEFAULT_MODEL_NAME = "brief-minilm"
 
 
 def default_model() -> Path:
@@ -19,7 +18,7 @@ def default_model() -> Path:
     path = Path(chosen) if chosen else MODELS_DIR / DEFAULT_MODEL_NAME
     if not path.is_dir():
         raise ModelError(
-            f"default model {path} not found: build it with "
-            f"`summarizer build-tiny-model {path}` (setup.sh does), or pass --model"
+            f"default model {path} not found: train it with `summarizer train --config "
+            f"models/{DEFAULT_MODEL_NAME}.yaml`, or pass --model"
         )
     return path

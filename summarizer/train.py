@@ -20,8 +20,8 @@ import torch
 from pydantic import BaseModel, ConfigDict
 
 from summarizer.annotations import AnnotatedArticle, article_text, load_annotations
-from summarizer.constrain import ConstraintFactory, SpanLimits
 from summarizer.backend import MODEL_CARD_DATA
+from summarizer.constrain import ConstraintFactory, SpanLimits
 from summarizer.prompt import render, section_template
 from summarizer.tiny import format_vocabulary, train_tokenizer
 from summarizer.trainset import SentenceExample, augment, examples_of, name_pool
@@ -34,6 +34,8 @@ class TrainConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     architecture: Literal["minilm-bart", "t5-scratch"]
     output: Path
+    # Continue training this checkpoint instead of building a fresh model.
+    init_from: Path | None = None
     data: list[Path]
     seed: int = 13
     minutes: float = 30.0
@@ -44,6 +46,10 @@ class TrainConfig(BaseModel):
     weight_decay: float = 0.01
     augment_positive: int = 4
     augment_negative: int = 1
+    # Redraw augmentation every epoch, replacing each original with this probability, so no
+    # literal figure or name recurs often enough to be memorised.
+    fresh_augmentation: bool = False
+    replace_probability: float = 0.0
     max_input_tokens: int = 160
     decoder_layers: int = 3
     t5_d_model: int = 256
@@ -69,6 +75,7 @@ def load_config(path: Path) -> TrainConfig:
     return config.model_copy(
         update={
             "output": base / config.output,
+            "init_from": base / config.init_from if config.init_from else None,
             "data": [base / p for p in config.data],
         }
     )
@@ -79,15 +86,15 @@ def training_items(config: TrainConfig) -> tuple[list[AnnotatedArticle], list[An
     return [i for i in items if i.split == "train"], [i for i in items if i.split == "validation"]
 
 
-def build_examples(items: Sequence[AnnotatedArticle], config: TrainConfig) -> list[SentenceExample]:
-    rng = random.Random(config.seed)
-    names = name_pool(items)
+def build_examples(
+    base: Sequence[SentenceExample], names: Sequence[str], config: TrainConfig, rng: random.Random
+) -> list[SentenceExample]:
     examples: list[SentenceExample] = []
-    for item in items:
-        for example in examples_of(item):
-            examples.append(example)
-            copies = config.augment_positive if example.records else config.augment_negative
-            examples.extend(augment(example, names, rng) for _ in range(copies))
+    for example in base:
+        replaced = rng.random() < config.replace_probability
+        examples.append(augment(example, names, rng) if replaced else example)
+        copies = config.augment_positive if example.records else config.augment_negative
+        examples.extend(augment(example, names, rng) for _ in range(copies))
     return examples
 
 
@@ -123,7 +130,9 @@ def _collate(batch: list[Encoded], pad: int) -> dict[str, torch.Tensor]:
     width = max(len(e.input_ids) for e in batch)
     target = max(len(e.labels) for e in batch)
     return {
-        "input_ids": torch.tensor([e.input_ids + [pad] * (width - len(e.input_ids)) for e in batch]),
+        "input_ids": torch.tensor(
+            [e.input_ids + [pad] * (width - len(e.input_ids)) for e in batch]
+        ),
         "attention_mask": torch.tensor(
             [[1] * len(e.input_ids) + [0] * (width - len(e.input_ids)) for e in batch]
         ),
@@ -132,6 +141,11 @@ def _collate(batch: list[Encoded], pad: int) -> dict[str, torch.Tensor]:
 
 
 def _make_model(config: TrainConfig, train: Sequence[AnnotatedArticle]) -> tuple[Any, Any]:
+    if config.init_from is not None:
+        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+        model = AutoModelForSeq2SeqLM.from_pretrained(config.init_from, dtype=torch.float32)
+        return model, AutoTokenizer.from_pretrained(config.init_from)
     if config.architecture == "minilm-bart":
         return bart_from_minilm(config.decoder_layers)
     texts = [article_text(item) for item in train]
@@ -148,8 +162,10 @@ def train(config: TrainConfig) -> dict[str, Any]:
     train_items, validation_items = training_items(config)
     model, tokenizer = _make_model(config, train_items)
     factory = ConstraintFactory(tokenizer, SpanLimits())
-    examples = build_examples(train_items, config)
-    data = encode(examples, tokenizer, factory, config)
+    base = [example for item in train_items for example in examples_of(item)]
+    names = name_pool(train_items)
+    augmentation = random.Random(config.seed)
+    data = encode(build_examples(base, names, config, augmentation), tokenizer, factory, config)
     log.info("%d training examples from %d articles", len(data), len(train_items))
     steps_per_epoch = math.ceil(len(data) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
@@ -158,14 +174,16 @@ def train(config: TrainConfig) -> dict[str, Any]:
     )
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer,
-        lambda step: min(1.0, (step + 1) / config.warmup_steps)
-        * max(0.0, 1 - step / total_steps),
+        lambda step: min(1.0, (step + 1) / config.warmup_steps) * max(0.0, 1 - step / total_steps),
     )
     rng = random.Random(config.seed)
     model.train()
     step, losses, deadline = 0, [], started + config.minutes * 60
     epoch = 0
     for epoch in range(1, config.epochs + 1):
+        if config.fresh_augmentation and epoch > 1:
+            examples = build_examples(base, names, config, augmentation)
+            data = encode(examples, tokenizer, factory, config)
         for batch in _batches(data, config.batch_size, rng):
             loss = model(**_collate(batch, tokenizer.pad_token_id)).loss
             loss.backward()

@@ -21,11 +21,28 @@ from summarizer.schema import SECTIONS, Section
 from summarizer.segment import Sentence
 
 Value = str | tuple[int, int]
-_NUMBER = re.compile(r"(?<![\w.,])\d{1,3}(?:,\d{3})+(?![\w,])|(?<![\w.,])\d+(?![\w.,]\d)")
+_NUMBER = re.compile(
+    r"(?<![\w.,])\d{1,3}(?:,\d{3})+(?![\w,])"  # 1,250
+    r"|(?<![\w.,])\d+(?![\w.,]\d)"  # 440
+)
 _NAME = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][a-z]+(?: [A-Z][a-z]+)*")
 _NUMBER_WORDS = (
-    "two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty "
-    "fifty".split()
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "fifteen",
+    "twenty",
+    "thirty",
+    "forty",
+    "fifty",
 )
 _NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b")
 
@@ -71,7 +88,9 @@ def examples_of(item: AnnotatedArticle, route: bool = True) -> list[SentenceExam
             records = [r for f in found if (r := _record(f, sentence.text)) is not None]
             records.sort(key=_first_offset)
             examples.append(
-                SentenceExample(section, sentence.text, tuple(records), f"{origin}#{sentence.index}")
+                SentenceExample(
+                    section, sentence.text, tuple(records), f"{origin}#{sentence.index}"
+                )
             )
     return examples
 
@@ -102,9 +121,13 @@ def _random_number(original: str, rng: random.Random) -> str:
 
 
 def _edits(sentence: str, names: Sequence[str], rng: random.Random) -> list[_Edit]:
-    edits = [_Edit(m.start(), m.end(), _random_number(m.group(), rng)) for m in _NUMBER.finditer(sentence)]
+    edits = [
+        _Edit(m.start(), m.end(), _random_number(m.group(), rng))
+        for m in _NUMBER.finditer(sentence)
+    ]
     edits += [
-        _Edit(m.start(), m.end(), rng.choice(_NUMBER_WORDS)) for m in _NUMBER_WORD.finditer(sentence)
+        _Edit(m.start(), m.end(), rng.choice(_NUMBER_WORDS))
+        for m in _NUMBER_WORD.finditer(sentence)
     ]
     chosen: dict[str, str] = {}
     for match in _NAME.finditer(sentence):
@@ -145,7 +168,7 @@ def augment(example: SentenceExample, names: Sequence[str], rng: random.Random) 
 
 def name_pool(items: Iterable[AnnotatedArticle]) -> list[str]:
     """Capitalised names found in the training articles, for augmentation."""
-    pool = set()
+    pool: set[str] = set()
     for item in items:
         pool.update(m.group() for m in _NAME.finditer(article_text(item)))
     return sorted(pool)

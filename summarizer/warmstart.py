@@ -59,7 +59,7 @@ def bart_from_minilm(decoder_layers: int = 3) -> tuple[Any, Any]:
     from transformers import AutoTokenizer, BartConfig, BartForConditionalGeneration, BertModel
 
     source = minilm_dir()
-    bert = BertModel.from_pretrained(source, add_pooling_layer=False)
+    bert: Any = BertModel.from_pretrained(source, add_pooling_layer=False)
     tokenizer = AutoTokenizer.from_pretrained(source)
     tokenizer.bos_token, tokenizer.eos_token = tokenizer.cls_token, tokenizer.sep_token
     b = bert.config
@@ -80,7 +80,6 @@ def bart_from_minilm(decoder_layers: int = 3) -> tuple[Any, Any]:
         bos_token_id=tokenizer.cls_token_id,
         eos_token_id=tokenizer.sep_token_id,
         decoder_start_token_id=tokenizer.cls_token_id,
-        forced_bos_token_id=None,
         forced_eos_token_id=None,
         tie_word_embeddings=True,
     )
@@ -117,6 +116,6 @@ def t5_from_scratch(tokenizer: Any, d_model: int = 256, layers: int = 4) -> Any:
         num_heads=8,
         pad_token_id=tokenizer.pad_token_id,
         eos_token_id=tokenizer.eos_token_id,
-        decoder_start_token_id=tokenizer.pad_token_id,
+        decoder_start_token_id=tokenizer.pad_token_id,  # type: ignore[call-arg]
     )
     return T5ForConditionalGeneration(config)

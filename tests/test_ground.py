@@ -56,6 +56,8 @@ def test_planted_span_is_found_exactly(seed: int, value: str) -> None:
             "normalized",
         ),
         ("so-called IS", "against so-called\u00a0IS forces", "so-called\u00a0IS", "normalized"),
+        ("more than 100, 000", "says more than 100,000 people", "more than 100,000", "normalized"),
+        ("u. s. military", "a U.S. military official", "U.S. military", "normalized"),
         (
             "Syrian Democratic Force",
             "the Syrian Democratic Forces said",

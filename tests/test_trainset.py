@@ -17,17 +17,36 @@ TEXT = (
     "Officials said four firefighters were injured. The mayor, Ana Kessler, ordered "
     "residents of Marrow Bay to leave."
 )
-ARTICLE = AnnotatedArticle.model_validate({
-    "corpus": "synthetic", "id": "t-1", "text": TEXT, "facts": [
-        {"section": "displacement",
-         "evidence": "Police in Velora said 1,250 people were evacuated from Marrow Bay on Monday.",
-         "fields": {"count": "1,250", "who": "people", "origin": "Marrow Bay",
-                    "according_to": "Police in Velora"}},
-        {"section": "casualties", "evidence": "Officials said four firefighters were injured.",
-         "fields": {"count": "four", "who": "firefighters", "outcome": "wounded",
-                    "according_to": "Officials"}},
-    ],
-})
+ARTICLE = AnnotatedArticle.model_validate(
+    {
+        "corpus": "synthetic",
+        "id": "t-1",
+        "text": TEXT,
+        "facts": [
+            {
+                "section": "displacement",
+                "evidence": "Police in Velora said 1,250 people were evacuated from Marrow Bay "
+                "on Monday.",
+                "fields": {
+                    "count": "1,250",
+                    "who": "people",
+                    "origin": "Marrow Bay",
+                    "according_to": "Police in Velora",
+                },
+            },
+            {
+                "section": "casualties",
+                "evidence": "Officials said four firefighters were injured.",
+                "fields": {
+                    "count": "four",
+                    "who": "firefighters",
+                    "outcome": "wounded",
+                    "according_to": "Officials",
+                },
+            },
+        ],
+    }
+)
 
 
 def _values(example: SentenceExample) -> list[dict[str, str]]:
@@ -41,10 +60,28 @@ def test_examples_carry_annotated_spans_and_routed_negatives() -> None:
     examples = examples_of(ARTICLE)
     positives = [e for e in examples if e.records]
     assert [(e.section, _values(e)) for e in positives] == [
-        ("displacement", [{"count": "1,250", "who": "people", "origin": "Marrow Bay",
-                           "according_to": "Police in Velora"}]),
-        ("casualties", [{"count": "four", "who": "firefighters", "outcome": "wounded",
-                         "according_to": "Officials"}]),
+        (
+            "displacement",
+            [
+                {
+                    "count": "1,250",
+                    "who": "people",
+                    "origin": "Marrow Bay",
+                    "according_to": "Police in Velora",
+                }
+            ],
+        ),
+        (
+            "casualties",
+            [
+                {
+                    "count": "four",
+                    "who": "firefighters",
+                    "outcome": "wounded",
+                    "according_to": "Officials",
+                }
+            ],
+        ),
     ]
     negatives = {(e.section, e.sentence[:10]) for e in examples if not e.records}
     assert ("orders", "The mayor,") in negatives
@@ -73,11 +110,20 @@ def test_a_trained_model_records_its_template_version(tmp_path: Path) -> None:
     data = tmp_path / "data.jsonl"
     data.write_text(json.dumps(ARTICLE.model_dump(mode="json")) + "\n", encoding="utf-8")
     config = TrainConfig(
-        architecture="t5-scratch", output=tmp_path / "model", data=[data], epochs=1,
-        batch_size=4, t5_d_model=32, t5_layers=2, t5_vocab_size=400, augment_positive=1,
+        architecture="t5-scratch",
+        output=tmp_path / "model",
+        data=[data],
+        epochs=2,
+        fresh_augmentation=True,
+        replace_probability=0.5,
+        batch_size=4,
+        t5_d_model=32,
+        t5_layers=2,
+        t5_vocab_size=400,
+        augment_positive=1,
         save_dtype="float32",
     )
     report = train(config)
-    assert report["steps"] >= 1 and report["train_articles"] == 1
+    assert report["epochs_completed"] == 2 and report["train_articles"] == 1
     backend = HFBackend(BackendConfig(model=str(config.output), device="cpu"))
     assert backend.template_version == 2

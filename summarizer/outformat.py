@@ -74,6 +74,8 @@ def parse_output(section: Section, text: str) -> tuple[list[RawRecord], list[Par
     stripped = text.strip()
     if stripped.lower() == NONE:
         return [], []
+    if not stripped:
+        return [], [ParseFailure(section, text, "empty output")]
     pattern = _record_pattern(section)
     records: list[RawRecord] = []
     failures: list[ParseFailure] = []

@@ -46,24 +46,13 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int = 600) -> object:
 
 def build_tiny_model(out: Path, extra_text: Iterable[str] = (), seed: int = 0) -> Path:
     import torch
-    from transformers import T5Config, T5ForConditionalGeneration
+
+    from summarizer.warmstart import t5_from_scratch
 
     texts = [p.read_text(encoding="utf-8") for p in sorted(template_dir().glob("*.jinja"))]
     tokenizer = train_tokenizer([*texts, *format_vocabulary(), *extra_text])
     torch.manual_seed(seed)
-    config = T5Config(
-        vocab_size=len(tokenizer),  # type: ignore[arg-type]
-        d_model=64,
-        d_kv=16,
-        d_ff=128,
-        num_layers=2,
-        num_decoder_layers=2,
-        num_heads=4,
-        pad_token_id=tokenizer.pad_token_id,  # type: ignore[attr-defined]
-        eos_token_id=tokenizer.eos_token_id,  # type: ignore[attr-defined]
-        decoder_start_token_id=tokenizer.pad_token_id,  # type: ignore[attr-defined, call-arg]
-    )
-    model = T5ForConditionalGeneration(config)
+    model = t5_from_scratch(tokenizer, d_model=64, layers=2)
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out, safe_serialization=True)
     tokenizer.save_pretrained(out)  # type: ignore[attr-defined]

@@ -49,6 +49,7 @@ def test_choice_surface_forms_map_back_to_schema_values() -> None:
         ("count: 4; who: -; outcome: exploded; according to: -; when: -", "not allowed"),
         ("count: 4; who: -; outcome: -; according to: -; when: -", "required field outcome"),
         ("gibberish", "not a whole record"),
+        ("  ", "empty output"),
     ],
 )
 def test_broken_output_is_reported_not_raised(text: str, reason: str) -> None:

@@ -29,48 +29,44 @@ def briefs() -> dict[str, dict[str, Any]]:
 # model extracts them the suite fails until the mark is removed.
 MISSED = pytest.mark.xfail(strict=True, reason="not extracted by the current model (issue 3)")
 
-LONG_FACTS = [
-    pytest.param("escapes", {"count": 950, "who": "IS supporters"}, marks=MISSED),
+KEY_FACTS = [
+    pytest.param("long", "escapes", {"count": 950, "who": "IS supporters"}, marks=MISSED),
     pytest.param(
+        "long",
         "escapes",
         {"count": 859, "origin": "the section housing foreign IS supporters"},
         marks=MISSED,
     ),
     (
+        "long",
         "casualties",
         {"count": 440, "who": "Kurdish fighters", "outcome": "killed", "according_to": "Turkey"},
     ),
-    ("casualties", {"count": 56, "who": "its fighters", "according_to": "The SDF"}),
+    ("long", "casualties", {"count": 56, "who": "its fighters", "according_to": "The SDF"}),
     pytest.param(
-        "displacement", {"count": 130000, "according_to": "The United Nations"}, marks=MISSED
+        "long",
+        "displacement",
+        {"count": 130000, "according_to": "The United Nations"},
+        marks=MISSED,
     ),
     pytest.param(
+        "long",
         "orders",
         {"issued_by": "President Donald Trump", "requires": "withdraw from the north"},
         marks=MISSED,
     ),
-]
-SHORT_FACTS = [
-    ("orders", {"requires": "move south"}),
-    pytest.param("orders", {"binds": "1,000 troops"}, marks=MISSED),
-    pytest.param("escapes", {"count_text": "hundreds"}, marks=MISSED),
-    ("displacement", {"count": 100000}),
+    ("short", "orders", {"requires": "move south"}),
+    pytest.param("short", "orders", {"binds": "1,000 troops"}, marks=MISSED),
+    pytest.param("short", "escapes", {"count_text": "hundreds"}, marks=MISSED),
+    ("short", "displacement", {"count": 100000}),
 ]
 
 
-@pytest.mark.parametrize(("section", "fact"), LONG_FACTS, ids=lambda v: str(v))
-def test_long_seed_key_facts(
-    briefs: dict[str, dict[str, Any]], section: str, fact: dict[str, Any]
+@pytest.mark.parametrize(("seed", "section", "fact"), KEY_FACTS, ids=lambda v: str(v))
+def test_seed_key_facts(
+    briefs: dict[str, dict[str, Any]], seed: str, section: str, fact: dict[str, Any]
 ) -> None:
-    records = briefs["long"][section]
-    assert any(fact_matches(fact, r) for r in records), records
-
-
-@pytest.mark.parametrize(("section", "fact"), SHORT_FACTS, ids=lambda v: str(v))
-def test_short_seed_key_facts(
-    briefs: dict[str, dict[str, Any]], section: str, fact: dict[str, Any]
-) -> None:
-    records = briefs["short"][section]
+    records = briefs[seed][section]
     assert any(fact_matches(fact, r) for r in records), records
 
 

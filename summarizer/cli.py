@@ -136,7 +136,7 @@ def batch(
 
     try:
         pipeline = Pipeline(_backend(model, device, dtype, batch_size))
-        total = sum(1 for _ in iter_inputs(source)) if source.is_dir() else None
+        total = sum(1 for _ in source.glob("*.txt")) if source.is_dir() else None
         with Progress(transient=True, console=None) as bar:
             task = bar.add_task("briefing", total=total)
             report = run_batch(
@@ -225,14 +225,3 @@ def schema() -> None:
     from summarizer.schema import Brief
 
     typer.echo(json.dumps(Brief.model_json_schema(), indent=2))
-
-
-@app.command("build-tiny-model")
-def build_tiny_model_command(
-    out: Annotated[Path, typer.Argument(help="Folder to write the model to.")],
-) -> None:
-    """Build the tiny random-weight T5 used by tests (it does not read articles well)."""
-    from summarizer.tiny import build_tiny_model
-
-    build_tiny_model(out)
-    typer.echo(f"wrote {out}")

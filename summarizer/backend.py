@@ -8,10 +8,14 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from summarizer.errors import ModelError
+from summarizer.outformat import NONE
 from summarizer.schema import Section
+
+if TYPE_CHECKING:
+    from summarizer.constrain import RowConstraint
 
 DeviceChoice = Literal["auto", "cpu", "cuda"]
 DtypeChoice = Literal["auto", "float32", "float16", "bfloat16"]
@@ -30,7 +34,9 @@ class BackendConfig:
     model: str
     device: DeviceChoice = "auto"
     dtype: DtypeChoice = "auto"
-    batch_size: int = 32
+    batch_size: int = 64
+    # Padded prompt tokens per batch: bounds memory, and keeps short prompts with short ones.
+    batch_tokens: int = 2048
     max_input_tokens: int = 512
     max_new_tokens: int = 400
     num_beams: int = 1
@@ -41,6 +47,7 @@ class BackendConfig:
 class Backend(Protocol):
     name: str
     device: str
+    dtype: str
     load_seconds: float
     constrained: bool
     template_version: int | None
@@ -52,6 +59,7 @@ class ScriptedBackend:
     """A fake model for tests: answers from a script, keyed by (section, source sentence)."""
 
     device = "none"
+    dtype = "none"
     load_seconds = 0.0
     constrained = False
     template_version = None
@@ -87,56 +95,108 @@ class HFBackend:
         if config.threads:
             torch.set_num_threads(config.threads)
         self.device = _pick_device(config.device)
-        self.tokenizer, self.model = _load(config.model, self.device, config.dtype)
+        self.dtype = _pick_dtype(config.dtype, self.device)
+        self.tokenizer, self.model = _load(config.model, self.device, self.dtype)
         self.template_version = trained_template_version(Path(config.model))
         self.constraints = (
             ConstraintFactory(self.tokenizer, SpanLimits(output_tokens=config.max_new_tokens))
             if config.constrained
             else None
         )
+        self._eos = self.tokenizer.eos_token_id
+        # Long enough for a whole "none" answer: the first pass settles every such row.
+        self._triage_tokens = len(self.tokenizer(NONE, add_special_tokens=False)["input_ids"]) + 1
         self.load_seconds = time.perf_counter() - started
 
     def generate(self, requests: Sequence[GenerationRequest]) -> list[str]:
-        outputs: dict[int, str] = {}
-        order = sorted(range(len(requests)), key=lambda i: len(requests[i].prompt))
-        size = self.config.batch_size
-        for begin in range(0, len(order), size):
-            chunk = order[begin : begin + size]
-            texts = self._generate_batch([requests[i] for i in chunk])
-            outputs.update(zip(chunk, texts, strict=True))
-        return [outputs[i] for i in range(len(requests))]
+        """Outputs in request order; identical requests are generated once."""
+        from summarizer.decoding import token_batches
 
-    def _generate_batch(self, requests: Sequence[GenerationRequest]) -> list[str]:
+        unique = list(dict.fromkeys(requests))
+        encoded = self.tokenizer(
+            [r.prompt for r in unique], truncation=True, max_length=self.config.max_input_tokens
+        )["input_ids"]
+        answers: dict[GenerationRequest, str] = {}
+        lengths = [len(ids) for ids in encoded]
+        for batch in token_batches(lengths, self.config.batch_tokens, self.config.batch_size):
+            texts = self._generate_batch([unique[i] for i in batch], [encoded[i] for i in batch])
+            answers.update(zip((unique[i] for i in batch), texts, strict=True))
+        return [answers[r] for r in requests]
+
+    def _generate_batch(
+        self, requests: Sequence[GenerationRequest], input_ids: Sequence[list[int]]
+    ) -> list[str]:
         import torch
+
+        from summarizer.decoding import finished, restricted_output
+
+        inputs = self.tokenizer.pad({"input_ids": list(input_ids)}, return_tensors="pt")
+        mask = inputs["attention_mask"].to(self.device)
+        rows = (
+            [self.constraints.row(r.section, r.source) for r in requests]
+            if self.constraints is not None
+            else None
+        )
+        vocabulary = None if rows is None else set().union(*(row.vocabulary for row in rows))
+        try:
+            with torch.inference_mode(), restricted_output(self.model, vocabulary):
+                encoder = self.model.get_encoder()
+                encoded = encoder(
+                    input_ids=inputs["input_ids"].to(self.device), attention_mask=mask
+                )
+                first = self._decode(encoded, mask, rows, self._triage_tokens)
+                texts = self._text(first)
+                open_rows = [i for i, done in enumerate(finished(first, self._eos)) if not done]
+                if open_rows:
+                    texts = self._finish(texts, open_rows, encoded, mask, rows)
+        except (RuntimeError, ValueError) as exc:
+            raise ModelError(f"generation failed with model {self.name!r}: {exc}") from exc
+        return texts
+
+    def _finish(
+        self,
+        texts: list[str],
+        open_rows: list[int],
+        encoded: Any,
+        mask: Any,
+        rows: list[RowConstraint] | None,
+    ) -> list[str]:
+        """Decode in full the rows the first pass left open, reusing their encoding."""
+        import torch
+        from transformers.modeling_outputs import BaseModelOutput
+
+        index = torch.tensor(open_rows, device=mask.device)
+        subset = BaseModelOutput(last_hidden_state=encoded.last_hidden_state[index])
+        subset_rows = None if rows is None else [rows[i] for i in open_rows]
+        full = self._text(
+            self._decode(subset, mask[index], subset_rows, self.config.max_new_tokens)
+        )
+        for row, text in zip(open_rows, full, strict=True):
+            texts[row] = text
+        return texts
+
+    def _decode(
+        self, encoded: Any, mask: Any, rows: list[RowConstraint] | None, max_new_tokens: int
+    ) -> Any:
         from transformers import LogitsProcessorList
 
         from summarizer.constrain import CopyConstraintProcessor
 
-        inputs = self.tokenizer(
-            [r.prompt for r in requests],
-            return_tensors="pt",
-            padding=True,
-            truncation=True,
-            max_length=self.config.max_input_tokens,
-        ).to(self.device)
         processors = LogitsProcessorList()
-        if self.constraints is not None:
-            rows = [self.constraints.row(r.section, r.source) for r in requests]
+        if rows is not None:
             processors.append(CopyConstraintProcessor(rows, self.config.num_beams))
-        try:
-            with torch.inference_mode():
-                generated = self.model.generate(
-                    input_ids=inputs["input_ids"],
-                    attention_mask=inputs["attention_mask"],
-                    logits_processor=processors,
-                    max_new_tokens=self.config.max_new_tokens,
-                    num_beams=self.config.num_beams,
-                    do_sample=False,
-                )
-        except (RuntimeError, ValueError) as exc:
-            raise ModelError(f"generation failed with model {self.name!r}: {exc}") from exc
-        return self.tokenizer.batch_decode(
-            generated, skip_special_tokens=True, clean_up_tokenization_spaces=False
+        return self.model.generate(
+            encoder_outputs=encoded,
+            attention_mask=mask,
+            logits_processor=processors,
+            max_new_tokens=max_new_tokens,
+            num_beams=self.config.num_beams,
+            do_sample=False,
+        )
+
+    def _text(self, sequences: Any) -> list[str]:
+        return self.tokenizer.batch_decode(  # type: ignore[no-any-return]
+            sequences, skip_special_tokens=True, clean_up_tokenization_spaces=False
         )
 
 
@@ -150,7 +210,18 @@ def _pick_device(choice: DeviceChoice) -> str:
     return choice
 
 
-def _load(model: str, device: str, dtype: DtypeChoice) -> tuple[Any, Any]:
+def _pick_dtype(choice: DtypeChoice, device: str) -> str:
+    """``auto``: half precision on a GPU; on a CPU bfloat16 where oneDNN runs it natively."""
+    import torch
+
+    if choice != "auto":
+        return choice
+    if device == "cuda":
+        return "float16"
+    return "bfloat16" if torch.ops.mkldnn._is_mkldnn_bf16_supported() else "float32"
+
+
+def _load(model: str, device: str, dtype: str) -> tuple[Any, Any]:
     import torch
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
@@ -160,7 +231,6 @@ def _load(model: str, device: str, dtype: DtypeChoice) -> tuple[Any, Any]:
     if local.exists():
         check_model_dir(local)
     torch_dtype = {
-        "auto": torch.float32 if device == "cpu" else torch.float16,
         "float32": torch.float32,
         "float16": torch.float16,
         "bfloat16": torch.bfloat16,

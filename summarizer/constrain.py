@@ -322,6 +322,15 @@ class RowConstraint:
                     _SourceSpans(source, absent, limit, quantity=spec.kind == "count")
                 )
         self._start = _Sequences([(*grammar.none, grammar.eos), grammar.first_label])
+        self.source = source
+
+    @cached_property
+    def vocabulary(self) -> frozenset[int]:
+        """Every token id this row could ever allow: its sentence's and the format's."""
+        grammar = self.grammar
+        literals = [grammar.none, grammar.absent, grammar.first_label, *grammar.labels]
+        literals += [choice for options in grammar.choices.values() for choice in options]
+        return frozenset(self.source.ids).union(*literals, {grammar.eos})
 
     def initial(self) -> State:
         return Start(self._start.initial())

@@ -109,6 +109,7 @@ class Pipeline:
         return Provenance(
             model=self.backend.name,
             device=self.backend.device,
+            dtype=self.backend.dtype,
             templates=[TemplateRef(name=n, version=v) for n, v in templates],
             source=item.article.source,
             source_sha256=item.article.sha256,

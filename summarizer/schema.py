@@ -123,6 +123,7 @@ class Timing(Strict):
 class Provenance(Strict):
     model: str
     device: str
+    dtype: str
     templates: list[TemplateRef]
     source: str
     source_sha256: str

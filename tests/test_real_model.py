@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import pickle
+import shutil
 from pathlib import Path
 
 import pytest
@@ -59,8 +63,12 @@ def test_free_decoding_never_crashes_and_reports_what_it_drops(tiny_model_dir: P
 
 def test_batched_generation_matches_one_by_one(tiny_model_dir: Path) -> None:
     article = read_article(LONG_SEED)
-    batched = Pipeline(HFBackend(BackendConfig(model=str(tiny_model_dir), batch_size=64)))
-    single = Pipeline(HFBackend(BackendConfig(model=str(tiny_model_dir), batch_size=1)))
+    batched = Pipeline(
+        HFBackend(BackendConfig(model=str(tiny_model_dir), dtype="float32", batch_size=64))
+    )
+    single = Pipeline(
+        HFBackend(BackendConfig(model=str(tiny_model_dir), dtype="float32", batch_size=1))
+    )
     strip = {"provenance"}
     assert batched.brief(article).model_dump(exclude=strip) == single.brief(article).model_dump(
         exclude=strip
@@ -83,7 +91,11 @@ def test_incomplete_model_folders_get_clear_errors(tmp_path: Path, setup, messag
 
 
 def test_unreachable_hub_id_is_a_model_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import huggingface_hub.constants
+
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    # read once at import: without this, a machine with no route waits on network timeouts
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
     with pytest.raises(ModelError, match="cannot load model"):
         HFBackend(BackendConfig(model="google/flan-t5-large"))
 
@@ -95,3 +107,50 @@ def test_cuda_request_without_gpu_is_a_model_error(tiny_model_dir: Path) -> None
         pytest.skip("a GPU is present")
     with pytest.raises(ModelError, match="no CUDA GPU"):
         HFBackend(BackendConfig(model=str(tiny_model_dir), device="cuda"))
+
+
+class _Payload:
+    """Unpickling this writes a marker file: proof that a loader unpickled."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (Path.write_text, (self.marker, "unpickled"))
+
+
+def _copy_without_safetensors(source: Path, target: Path, marker: Path) -> None:
+    shutil.copytree(source, target)
+    for weights in target.glob("*.safetensors"):
+        weights.unlink()
+    with (target / "pytorch_model.bin").open("wb") as handle:
+        pickle.dump(_Payload(marker), handle)
+
+
+@pytest.mark.parametrize("skip_folder_check", [False, True])
+def test_pickled_weights_are_refused_never_unpickled(
+    tiny_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, skip_folder_check: bool
+) -> None:
+    marker = tmp_path / "marker"
+    model = tmp_path / "pickled"
+    _copy_without_safetensors(tiny_model_dir, model, marker)
+    if skip_folder_check:  # the loader itself must refuse too, not only our folder check
+        monkeypatch.setattr("summarizer.backend.check_model_dir", lambda path: None)
+    with pytest.raises(ModelError, match="safetensors"):
+        HFBackend(BackendConfig(model=str(model), device="cpu"))
+    assert not marker.exists()
+
+
+def test_remote_code_is_never_run(tiny_model_dir: Path, tmp_path: Path) -> None:
+    marker = tmp_path / "marker"
+    model = tmp_path / "remote-code"
+    shutil.copytree(tiny_model_dir, model)
+    (model / "modeling_evil.py").write_text(
+        f"from pathlib import Path\nPath({str(marker)!r}).write_text('ran')\n"
+    )
+    config = json.loads((model / "config.json").read_text())
+    config["auto_map"] = {"AutoModelForSeq2SeqLM": "modeling_evil.EvilModel"}
+    (model / "config.json").write_text(json.dumps(config))
+    with contextlib.suppress(ModelError):  # refusing is fine; running the file is not
+        HFBackend(BackendConfig(model=str(model), device="cpu"))
+    assert not marker.exists()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from summarizer.errors import InputError, SummarizerError
+from summarizer.errors import ConfigError, InputError, SummarizerError
 from summarizer.ingest import DEFAULT_MAX_BYTES, Article, parse_article, read_article
 from summarizer.pipeline import Pipeline
 
@@ -30,6 +30,32 @@ class BatchItem:
 class BatchConfig:
     chunk_size: int = 8
     max_bytes: int = DEFAULT_MAX_BYTES
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Item ``i`` goes to shard ``i % count``, as ``Dataset.shard(contiguous=False)`` splits."""
+
+    index: int = 0
+    count: int = 1
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        """``"K/N"``: the K-th of N shards, counting from 0."""
+        try:
+            index, count = (int(part) for part in text.split("/"))
+        except ValueError:
+            raise ConfigError(f"--shard wants K/N, such as 0/4, not {text!r}") from None
+        if count < 1 or not 0 <= index < count:
+            raise ConfigError(f"--shard {text}: K must be from 0 to N-1")
+        return cls(index, count)
+
+    def size(self, total: int) -> int:
+        """How many of ``total`` items fall in this shard."""
+        return len(range(self.index, total, self.count))
+
+    def select(self, items: Iterator[BatchItem]) -> Iterator[BatchItem]:
+        return (item for n, item in enumerate(items) if n % self.count == self.index)
 
 
 @dataclass

@@ -79,7 +79,7 @@ def brief(
     model: ModelOption = None,
     device: DeviceOption = "auto",
     dtype: DtypeOption = "auto",
-    batch_size: BatchSizeOption = 32,
+    batch_size: BatchSizeOption = 64,
     output_format: Annotated[str, typer.Option("--format", help="json or markdown.")] = "json",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here.")] = None,
     free: FreeOption = False,
@@ -125,23 +125,30 @@ def batch(
     model: ModelOption = None,
     device: DeviceOption = "auto",
     dtype: DtypeOption = "auto",
-    batch_size: BatchSizeOption = 32,
+    batch_size: BatchSizeOption = 64,
     chunk_size: Annotated[int, typer.Option(help="Articles briefed together.")] = 8,
+    shard: Annotated[
+        str,
+        typer.Option(
+            help="K/N: brief only every N-th item from the K-th (0-based), for N workers."
+        ),
+    ] = "0/1",
 ) -> None:
     """Brief many articles into OUTPUT, one JSON line each; rerun to resume after a stop."""
     from rich.progress import Progress
 
-    from summarizer.batch import BatchConfig, iter_inputs, run_batch
+    from summarizer.batch import BatchConfig, Shard, iter_inputs, run_batch
     from summarizer.pipeline import Pipeline
 
     try:
+        part = Shard.parse(shard)
         pipeline = Pipeline(_backend(model, device, dtype, batch_size))
         total = sum(1 for _ in source.glob("*.txt")) if source.is_dir() else None
         with Progress(transient=True, console=None) as bar:
-            task = bar.add_task("briefing", total=total)
+            task = bar.add_task("briefing", total=None if total is None else part.size(total))
             report = run_batch(
                 pipeline,
-                iter_inputs(source),
+                part.select(iter_inputs(source)),
                 output,
                 BatchConfig(chunk_size=chunk_size),
                 progress=lambda n: bar.advance(task, n),
@@ -160,6 +167,7 @@ def evaluate_command(
     refs: Annotated[Path, typer.Option(help="Folder of articles and *.ref.json.")] = Path("seeds"),
     model: ModelOption = None,
     device: DeviceOption = "auto",
+    dtype: DtypeOption = "auto",
     out: Annotated[Path, typer.Option(help="Folder for report.json and report.md.")] = Path(
         "reports/eval"
     ),
@@ -174,7 +182,7 @@ def evaluate_command(
     from summarizer.schema import SECTIONS
 
     try:
-        backend = _backend(model, device, "auto", 32, free)
+        backend = _backend(model, device, dtype, 64, free)
         result = evaluate_pipeline(Pipeline(backend), EvalConfig(refs=refs))
     except SummarizerError as error:
         raise _fail(error) from error

@@ -84,7 +84,7 @@ class Article:
 def read_article(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
     file = Path(path)
     if not file.is_file():
-        raise MissingInput(f"{file}: no such file")
+        raise MissingInput(f"{file}: {'not a regular file' if file.exists() else 'no such file'}")
     size = file.stat().st_size
     if size > max_bytes:
         raise InputTooLarge(f"{file}: {size} bytes is over the limit of {max_bytes} bytes")

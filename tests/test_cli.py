@@ -14,7 +14,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from summarizer.batch import Shard
 from summarizer.cli import app
+from summarizer.errors import ConfigError
+from summarizer.schema import Brief
 from tests.conftest import ROOT, SEEDS, SHORT_SEED
 
 pytestmark = pytest.mark.model
@@ -196,3 +199,47 @@ def test_batch_killed_midway_finishes_on_rerun(tiny_model_dir: Path, tmp_path: P
     subprocess.run(command, env=env, check=True, stderr=subprocess.DEVNULL)
     ids = [row["id"] for row in _rows(out)]
     assert len(ids) == len(set(ids)) == 28
+
+
+@pytest.mark.parametrize(("text", "index", "count"), [("0/1", 0, 1), ("2/4", 2, 4), ("0/3", 0, 3)])
+def test_shard_parses(text: str, index: int, count: int) -> None:
+    assert Shard.parse(text) == Shard(index, count)
+
+
+@pytest.mark.parametrize("text", ["4/4", "-1/2", "1/0", "1", "a/b", "1/2/3"])
+def test_bad_shard_is_a_config_error(text: str) -> None:
+    with pytest.raises(ConfigError, match="--shard"):
+        Shard.parse(text)
+
+
+def test_shards_split_a_batch_without_overlap(model_args: list[str], tmp_path: Path) -> None:
+    source = tmp_path / "in"
+    _batch_folder(source, good=4)
+    seen: list[str] = []
+    for index in range(3):
+        out = tmp_path / f"out.{index}.jsonl"
+        command = ["batch", str(source), "-o", str(out), "--shard", f"{index}/3", *model_args]
+        result = runner.invoke(app, command)
+        assert result.exit_code == 0, result.output
+        seen += [row["id"] for row in _rows(out)]  # type: ignore[misc]
+    assert sorted(seen) == sorted(p.name for p in source.glob("*.txt"))
+
+
+def test_distributed_example_briefs_every_item_once(tiny_model_dir: Path, tmp_path: Path) -> None:
+    source, out = tmp_path / "in", tmp_path / "out.jsonl"
+    _batch_folder(source, good=5)
+    command = [sys.executable, str(ROOT / "eval" / "distributed_batch.py"), str(source)]
+    command += ["-o", str(out), "--model", str(tiny_model_dir), "--workers", "2"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_DATASETS_CACHE": str(tmp_path / "cache")}
+    subprocess.run(command, env=env, check=True, capture_output=True)
+    rows = _rows(out)
+    assert [row["id"] for row in rows] == sorted(p.name for p in source.glob("*.txt"))
+    failed = {row["id"]: row["error"] for row in rows if not row["ok"]}
+    assert failed == {
+        "binary.txt": "BinaryInput",
+        "empty.txt": "EmptyInput",
+        "latin1.txt": "NotUtf8",
+    }
+    for row in rows:
+        if row["ok"]:
+            Brief.model_validate(row["brief"])

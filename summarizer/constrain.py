@@ -148,6 +148,13 @@ class SectionGrammar:
         if clash:
             raise ModelError("the tokenizer cannot separate the output format's fields")
 
+    @cached_property
+    def literal_ids(self) -> frozenset[int]:
+        """Every token id of this section's fixed pieces: labels, choices, none, absent, eos."""
+        pieces = [self.none, self.absent, self.first_label, *self.labels]
+        pieces += [choice for options in self.choices.values() for choice in options]
+        return frozenset().union(*pieces, {self.eos})
+
     def _value_cost(self, spec: FieldSpec) -> int:
         if spec.kind == "choice":
             return max(len(seq) for seq in [self.absent, *self.choices[spec.name]])
@@ -327,10 +334,7 @@ class RowConstraint:
     @cached_property
     def vocabulary(self) -> frozenset[int]:
         """Every token id this row could ever allow: its sentence's and the format's."""
-        grammar = self.grammar
-        literals = [grammar.none, grammar.absent, grammar.first_label, *grammar.labels]
-        literals += [choice for options in grammar.choices.values() for choice in options]
-        return frozenset(self.source.ids).union(*literals, {grammar.eos})
+        return frozenset(self.source.ids) | self.grammar.literal_ids
 
     def initial(self) -> State:
         return Start(self._start.initial())
@@ -434,6 +438,10 @@ class ConstraintFactory:
             section: SectionGrammar(section, literals, limits) for section in SECTION_FIELDS
         }
         self._banned = set().union(*(g.separator_starts for g in self.grammars.values()))
+
+    def literal_ids(self) -> frozenset[int]:
+        """Token ids of the format's fixed pieces, across every section."""
+        return frozenset().union(*(g.literal_ids for g in self.grammars.values()))
 
     def source(self, text: str) -> SourceTokens:
         return SourceTokens(self.tokenizer, text, self._banned)

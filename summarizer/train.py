@@ -58,6 +58,9 @@ class TrainConfig(BaseModel):
     threads: int = 2
     save_dtype: Literal["float16", "float32"] = "float16"
     template_version: int = 2
+    # Softmax over the tokens the copy-constrained decoder could emit for the batch (its
+    # sentences' tokens and the format's), not the whole vocabulary: train as it decodes.
+    restricted_softmax: bool = False
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,33 @@ def _collate(batch: list[Encoded], pad: int) -> dict[str, torch.Tensor]:
     }
 
 
+def restricted_loss(model: Any, inputs: dict[str, torch.Tensor], literals: torch.Tensor) -> Any:
+    """Cross-entropy over the batch's copyable tokens and the format's literals only.
+
+    Every target token is one of them by construction, and the constrained decoder can emit
+    nothing else, so the full-vocabulary softmax spends most of its time (and gradient) on
+    tokens that can never be chosen. Needs a BART-shaped model (``model.model``).
+    """
+    from transformers.models.bart.modeling_bart import shift_tokens_right
+
+    labels = inputs["labels"]
+    ids = torch.unique(torch.cat([inputs["input_ids"].flatten(), labels[labels >= 0], literals]))
+    decoder_input_ids = shift_tokens_right(
+        labels, model.config.pad_token_id, model.config.decoder_start_token_id
+    )
+    hidden = model.model(
+        input_ids=inputs["input_ids"],
+        attention_mask=inputs["attention_mask"],
+        decoder_input_ids=decoder_input_ids,
+    ).last_hidden_state
+    head = model.get_output_embeddings().weight
+    logits = torch.nn.functional.linear(hidden, head[ids]) + model.final_logits_bias[:, ids]
+    position = torch.full((head.shape[0],), -100, dtype=torch.long)
+    position[ids] = torch.arange(len(ids))
+    targets = torch.where(labels >= 0, position[labels.clamp(min=0)], -100)
+    return torch.nn.functional.cross_entropy(logits.flatten(0, 1), targets.flatten())
+
+
 def _make_model(config: TrainConfig, train: Sequence[AnnotatedArticle]) -> tuple[Any, Any]:
     if config.init_from is not None:
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
@@ -162,6 +192,7 @@ def train(config: TrainConfig) -> dict[str, Any]:
     train_items, validation_items = training_items(config)
     model, tokenizer = _make_model(config, train_items)
     factory = ConstraintFactory(tokenizer, SpanLimits())
+    literals = torch.tensor(sorted(factory.literal_ids()))
     base = [example for item in train_items for example in examples_of(item)]
     names = name_pool(train_items)
     augmentation = random.Random(config.seed)
@@ -185,7 +216,12 @@ def train(config: TrainConfig) -> dict[str, Any]:
             examples = build_examples(base, names, config, augmentation)
             data = encode(examples, tokenizer, factory, config)
         for batch in _batches(data, config.batch_size, rng):
-            loss = model(**_collate(batch, tokenizer.pad_token_id)).loss
+            inputs = _collate(batch, tokenizer.pad_token_id)
+            loss = (
+                restricted_loss(model, inputs, literals)
+                if config.restricted_softmax
+                else model(**inputs).loss
+            )
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()

@@ -127,3 +127,34 @@ def test_a_trained_model_records_its_template_version(tmp_path: Path) -> None:
     assert report["epochs_completed"] == 2 and report["train_articles"] == 1
     backend = HFBackend(BackendConfig(model=str(config.output), device="cpu"))
     assert backend.template_version == 2
+
+
+def test_restricted_loss_is_the_full_softmax_with_other_tokens_masked() -> None:
+    import torch
+    from transformers import BartConfig, BartForConditionalGeneration
+
+    from summarizer.train import restricted_loss
+
+    torch.manual_seed(0)
+    config = BartConfig(
+        vocab_size=60, d_model=16, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
+        decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32,
+        max_position_embeddings=32, pad_token_id=1, bos_token_id=0, eos_token_id=2,
+        decoder_start_token_id=2,
+    )  # fmt: skip
+    model = BartForConditionalGeneration(config).eval()  # no dropout: both passes comparable
+    inputs = {
+        "input_ids": torch.tensor([[5, 9, 11, 2], [7, 8, 2, 1]]),
+        "attention_mask": torch.tensor([[1, 1, 1, 1], [1, 1, 1, 0]]),
+        "labels": torch.tensor([[9, 40, 2], [8, 2, -100]]),
+    }
+    literals = torch.tensor([2, 40, 41])
+    loss = restricted_loss(model, inputs, literals)
+    allowed = torch.tensor([1, 2, 5, 7, 8, 9, 11, 40, 41])  # inputs, labels, literals
+    logits = model(**inputs).logits
+    masked = torch.full_like(logits, float("-inf"))
+    masked[..., allowed] = logits[..., allowed]
+    expected = torch.nn.functional.cross_entropy(masked.flatten(0, 1), inputs["labels"].flatten())
+    assert torch.allclose(loss, expected, atol=1e-6)
+    loss.backward()
+    assert model.get_output_embeddings().weight.grad is not None

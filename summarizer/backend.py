@@ -6,7 +6,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -42,6 +42,19 @@ class BackendConfig:
     num_beams: int = 1
     constrained: bool = True
     threads: int | None = None
+
+
+@dataclass(frozen=True)
+class OpenRow:
+    """A prompt still being answered after the first pass: its encoding is kept."""
+
+    index: int
+    hidden: Any  # encoder states of its real (unpadded) tokens
+    constraint: RowConstraint | None
+
+    @property
+    def length(self) -> int:
+        return int(self.hidden.shape[0])
 
 
 class Backend(Protocol):
@@ -109,90 +122,103 @@ class HFBackend:
         self.load_seconds = time.perf_counter() - started
 
     def generate(self, requests: Sequence[GenerationRequest]) -> list[str]:
-        """Outputs in request order; identical requests are generated once."""
+        """Outputs in request order; identical requests are generated once.
+
+        A first, short pass over every batch settles the rows that answer ``none``; the rows
+        left open, from all batches, are then decoded together on their kept encodings, so
+        the long tail of record-writing rows is paid once rather than once per batch.
+        """
         from summarizer.decoding import token_batches
 
         unique = list(dict.fromkeys(requests))
         encoded = self.tokenizer(
             [r.prompt for r in unique], truncation=True, max_length=self.config.max_input_tokens
         )["input_ids"]
-        answers: dict[GenerationRequest, str] = {}
-        lengths = [len(ids) for ids in encoded]
-        for batch in token_batches(lengths, self.config.batch_tokens, self.config.batch_size):
-            texts = self._generate_batch([unique[i] for i in batch], [encoded[i] for i in batch])
-            answers.update(zip((unique[i] for i in batch), texts, strict=True))
-        return [answers[r] for r in requests]
+        answers: dict[int, str] = {}
+        open_rows: list[OpenRow] = []
+        budget, rows_cap = self.config.batch_tokens, self.config.batch_size
+        try:
+            for batch in token_batches([len(ids) for ids in encoded], budget, rows_cap):
+                texts, still_open = self._first_pass(
+                    [unique[i] for i in batch], [encoded[i] for i in batch]
+                )
+                answers.update(zip(batch, texts, strict=True))
+                open_rows += [replace(row, index=batch[row.index]) for row in still_open]
+            for group in token_batches([row.length for row in open_rows], budget, rows_cap):
+                texts = self._second_pass([open_rows[i] for i in group])
+                answers.update(zip((open_rows[i].index for i in group), texts, strict=True))
+        except (RuntimeError, ValueError) as exc:
+            raise ModelError(f"generation failed with model {self.name!r}: {exc}") from exc
+        position = {request: index for index, request in enumerate(unique)}
+        return [answers[position[r]] for r in requests]
 
-    def _generate_batch(
+    def _rows(self, requests: Sequence[GenerationRequest]) -> list[RowConstraint] | None:
+        if self.constraints is None:
+            return None
+        return [self.constraints.row(r.section, r.source) for r in requests]
+
+    def _first_pass(
         self, requests: Sequence[GenerationRequest], input_ids: Sequence[list[int]]
-    ) -> list[str]:
+    ) -> tuple[list[str], list[OpenRow]]:
+        """Encode a batch and decode each row just far enough to finish a ``none``."""
         import torch
 
-        from summarizer.decoding import finished, restricted_output
+        from summarizer.decoding import finished
 
         inputs = self.tokenizer.pad({"input_ids": list(input_ids)}, return_tensors="pt")
         mask = inputs["attention_mask"].to(self.device)
-        rows = (
-            [self.constraints.row(r.section, r.source) for r in requests]
-            if self.constraints is not None
-            else None
-        )
-        vocabulary = None if rows is None else set().union(*(row.vocabulary for row in rows))
-        try:
-            with torch.inference_mode(), restricted_output(self.model, vocabulary):
-                encoder = self.model.get_encoder()
-                encoded = encoder(
-                    input_ids=inputs["input_ids"].to(self.device), attention_mask=mask
-                )
-                first = self._decode(encoded, mask, rows, self._triage_tokens)
-                texts = self._text(first)
-                open_rows = [i for i, done in enumerate(finished(first, self._eos)) if not done]
-                if open_rows:
-                    texts = self._finish(texts, open_rows, encoded, mask, rows)
-        except (RuntimeError, ValueError) as exc:
-            raise ModelError(f"generation failed with model {self.name!r}: {exc}") from exc
-        return texts
+        rows = self._rows(requests)
+        with torch.inference_mode():
+            encoder = self.model.get_encoder()
+            hidden = encoder(
+                input_ids=inputs["input_ids"].to(self.device), attention_mask=mask
+            ).last_hidden_state
+            first = self._decode(hidden, mask, rows, self._triage_tokens)
+        still_open = [
+            OpenRow(i, hidden[i][mask[i].bool()], None if rows is None else rows[i])
+            for i, done in enumerate(finished(first, self._eos))
+            if not done
+        ]
+        return self._text(first), still_open
 
-    def _finish(
-        self,
-        texts: list[str],
-        open_rows: list[int],
-        encoded: Any,
-        mask: Any,
-        rows: list[RowConstraint] | None,
-    ) -> list[str]:
-        """Decode in full the rows the first pass left open, reusing their encoding."""
+    def _second_pass(self, open_rows: Sequence[OpenRow]) -> list[str]:
+        """Decode in full rows the first pass left open, on their kept encodings."""
         import torch
-        from transformers.modeling_outputs import BaseModelOutput
+        from torch.nn.utils.rnn import pad_sequence
 
-        index = torch.tensor(open_rows, device=mask.device)
-        subset = BaseModelOutput(last_hidden_state=encoded.last_hidden_state[index])
-        subset_rows = None if rows is None else [rows[i] for i in open_rows]
-        full = self._text(
-            self._decode(subset, mask[index], subset_rows, self.config.max_new_tokens)
+        hidden = pad_sequence([row.hidden for row in open_rows], batch_first=True)
+        mask = pad_sequence(
+            [torch.ones(row.length, dtype=torch.long, device=hidden.device) for row in open_rows],
+            batch_first=True,
         )
-        for row, text in zip(open_rows, full, strict=True):
-            texts[row] = text
-        return texts
+        rows = [row.constraint for row in open_rows if row.constraint is not None]
+        with torch.inference_mode():
+            sequences = self._decode(hidden, mask, rows or None, self.config.max_new_tokens)
+        return self._text(sequences)
 
     def _decode(
-        self, encoded: Any, mask: Any, rows: list[RowConstraint] | None, max_new_tokens: int
+        self, hidden: Any, mask: Any, rows: list[RowConstraint] | None, max_new_tokens: int
     ) -> Any:
         from transformers import LogitsProcessorList
+        from transformers.modeling_outputs import BaseModelOutput
 
         from summarizer.constrain import CopyConstraintProcessor
+        from summarizer.decoding import restricted_output
 
         processors = LogitsProcessorList()
+        vocabulary = None
         if rows is not None:
             processors.append(CopyConstraintProcessor(rows, self.config.num_beams))
-        return self.model.generate(
-            encoder_outputs=encoded,
-            attention_mask=mask,
-            logits_processor=processors,
-            max_new_tokens=max_new_tokens,
-            num_beams=self.config.num_beams,
-            do_sample=False,
-        )
+            vocabulary = set().union(*(row.vocabulary for row in rows))
+        with restricted_output(self.model, vocabulary):
+            return self.model.generate(
+                encoder_outputs=BaseModelOutput(last_hidden_state=hidden),
+                attention_mask=mask,
+                logits_processor=processors,
+                max_new_tokens=max_new_tokens,
+                num_beams=self.config.num_beams,
+                do_sample=False,
+            )
 
     def _text(self, sequences: Any) -> list[str]:
         return self.tokenizer.batch_decode(  # type: ignore[no-any-return]

@@ -6,6 +6,7 @@ a digit must align exactly or after normalisation: a number is never accepted fu
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -138,5 +139,33 @@ def ground_record(item: SentenceRecord, article: str) -> tuple[Strict | None, li
             fields.update(count_text=grounded, count=count.value, qualifier=count.qualifier)
         else:
             fields[spec.name] = grounded
+    who = fields.get("who")
+    if (
+        record.section != "orders"
+        and "count_text" not in fields
+        and _denied(who, article, sentence.start)
+    ):
+        assert isinstance(who, GroundedText)
+        reason = "negated in its sentence"
+        return None, [
+            *dropped,
+            Dropped(section=record.section, field="who", value=who.text, reason=reason),
+        ]
     evidence = Span(start=sentence.start, end=sentence.end, text=sentence.text)
     return RECORD_TYPES[record.section](**fields, evidence=evidence), dropped  # type: ignore[call-arg]
+
+
+_DENIAL_BEFORE = re.compile(r"(?:\bno|\bnot a single|\bnone of(?: the)?)\s+$", re.IGNORECASE)
+_DENYING_WHO = re.compile(r"^(?:no\b|nobody\b|none\b|no-one\b)", re.IGNORECASE)
+
+
+def _denied(who: object, article: str, sentence_start: int) -> bool:
+    """Whether the sentence denies the people it names: "No Americans were hurt".
+
+    The annotation guide leaves negations out, but a model can still copy the people and an
+    outcome from such a sentence; without a count, such a record is dropped and reported.
+    """
+    if not isinstance(who, GroundedText):
+        return False
+    before = article[max(sentence_start, who.start - 20) : who.start]
+    return bool(_DENIAL_BEFORE.search(before) or _DENYING_WHO.match(who.text))

@@ -101,7 +101,7 @@ class Mention(Strict):
 
 
 class Dropped(Strict):
-    """A value the model produced that could not be grounded in the article."""
+    """A value the model produced that the brief does not keep: not grounded, or negated."""
 
     section: Section
     field: str

@@ -130,3 +130,25 @@ def test_alignment_offsets_always_slice_the_text(text: str, value: str) -> None:
             assert text[match.start : match.end] == value
         if match.alignment == "normalized":
             assert normalize(text[match.start : match.end])[0] == normalize(value)[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "count", "who", "kept"),
+    [
+        ("No Americans were hurt in the attack.", None, "Americans", False),
+        ("Nobody was killed in the blast, police said.", None, "Nobody", False),
+        ("Not a single resident fled the village.", None, "resident", False),
+        ("None of the inmates escaped, the warden said.", None, "inmates", False),
+        ("Two Americans were hurt in the attack.", "Two", "Americans", True),
+        ("Americans were hurt, and no deaths were reported.", None, "Americans", True),
+        ("Residents of Nogales fled the fire.", None, "Residents of Nogales", True),
+    ],
+)
+def test_denied_people_are_not_reported(text: str, count: str | None, who: str, kept: bool) -> None:
+    sentence = Sentence(0, 4, 4 + len(text), text, False)
+    article = "No. " + text  # a denial in the sentence before must not count
+    raw = RawRecord("casualties", {"count": count, "who": who, "outcome": "wounded"})
+    record, dropped = ground_record(SentenceRecord(raw, sentence), article)
+    assert (record is not None) == kept
+    if not kept:
+        assert [(d.field, d.reason) for d in dropped] == [("who", "negated in its sentence")]

@@ -14,7 +14,8 @@ from summarizer.metrics import ReferenceBrief, aggregate, score_brief
 
 _DESCRIPTION = """Per-section and overall factual recall (reference facts matched by the brief /
 reference facts), precision-type figures (predicted records matching no reference fact) and the
-number of ungrounded values the brief dropped."""
+number of values the brief dropped (ungrounded, or negated by
+its sentence)."""
 
 _INPUTS = """
 Args:

@@ -63,11 +63,12 @@ def _pipeline(model: str, rank: int, gpus: int, threads: int) -> Any:
 def brief_rows(
     batch: dict[str, list[Any]], rank: int | None, model: str, gpus: int, threads: int
 ) -> dict[str, list[Any]]:
-    from summarizer.ingest import parse_article
+    from summarizer.ingest import Article
 
     pipeline = _pipeline(model, rank or 0, gpus, threads)
     good = [i for i, text in enumerate(batch["text"]) if text is not None]
-    articles = [parse_article(batch["text"][i].encode("utf-8"), batch["id"][i]) for i in good]
+    # Already read and checked by iter_inputs in the parent: not parsed a second time here.
+    articles = [Article(source=batch["id"][i], text=batch["text"][i]) for i in good]
     briefs: list[str | None] = [None] * len(batch["id"])
     for index, brief in zip(good, pipeline.briefs(articles), strict=True):
         briefs[index] = brief.model_dump_json()

@@ -141,11 +141,11 @@ def ground_record(item: SentenceRecord, article: str) -> tuple[Strict | None, li
             fields[spec.name] = grounded
     who = fields.get("who")
     if (
-        record.section != "orders"
+        isinstance(who, GroundedText)
+        and record.section != "orders"
         and "count_text" not in fields
         and _denied(who, article, sentence.start)
     ):
-        assert isinstance(who, GroundedText)
         reason = "negated in its sentence"
         return None, [
             *dropped,
@@ -159,13 +159,11 @@ _DENIAL_BEFORE = re.compile(r"(?:\bno|\bnot a single|\bnone of(?: the)?)\s+$", r
 _DENYING_WHO = re.compile(r"^(?:no\b|nobody\b|none\b|no-one\b)", re.IGNORECASE)
 
 
-def _denied(who: object, article: str, sentence_start: int) -> bool:
+def _denied(who: GroundedText, article: str, sentence_start: int) -> bool:
     """Whether the sentence denies the people it names: "No Americans were hurt".
 
     The annotation guide leaves negations out, but a model can still copy the people and an
     outcome from such a sentence; without a count, such a record is dropped and reported.
     """
-    if not isinstance(who, GroundedText):
-        return False
     before = article[max(sentence_start, who.start - 20) : who.start]
     return bool(_DENIAL_BEFORE.search(before) or _DENYING_WHO.match(who.text))

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import torch
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from summarizer.annotations import AnnotatedArticle, article_text, load_annotations
 from summarizer.backend import MODEL_CARD_DATA
@@ -61,6 +61,12 @@ class TrainConfig(BaseModel):
     # Softmax over the tokens the copy-constrained decoder could emit for the batch (its
     # sentences' tokens and the format's), not the whole vocabulary: train as it decodes.
     restricted_softmax: bool = False
+
+    @model_validator(mode="after")
+    def _restricted_softmax_needs_bart(self) -> TrainConfig:
+        if self.restricted_softmax and self.architecture != "minilm-bart":
+            raise ValueError("restricted_softmax needs the BART-shaped minilm-bart architecture")
+        return self
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import random
 from pathlib import Path
 
@@ -104,7 +105,10 @@ def test_augmentation_keeps_targets_on_the_changed_text(seed: int) -> None:
                     assert (new[field] == old[field]) or "," in new[field]
 
 
-def test_a_trained_model_records_its_template_version(tmp_path: Path) -> None:
+@pytest.mark.parametrize("bfloat16_autocast", [False, True])
+def test_a_trained_model_records_its_template_version(
+    tmp_path: Path, bfloat16_autocast: bool
+) -> None:
     from summarizer.train import TrainConfig, train
 
     data = tmp_path / "data.jsonl"
@@ -122,9 +126,16 @@ def test_a_trained_model_records_its_template_version(tmp_path: Path) -> None:
         t5_vocab_size=400,
         augment_positive=1,
         save_dtype="float32",
+        bfloat16_autocast=bfloat16_autocast,
     )
     report = train(config)
     assert report["epochs_completed"] == 2 and report["train_articles"] == 1
+    assert math.isfinite(report["final_loss"]) and report["final_loss"] > 0
+    import torch
+    from safetensors.torch import load_file
+
+    saved = load_file(config.output / "model.safetensors")
+    assert {t.dtype for t in saved.values()} == {torch.float32}  # autocast keeps fp32 weights
     backend = HFBackend(BackendConfig(model=str(config.output), device="cpu"))
     assert backend.template_version == 2
 

@@ -27,18 +27,21 @@ _TRIGGERS: dict[Section, re.Pattern[str]] = {
         r"kill|dead|death|die[ds]?\b|dying|wound|injur|hurt|missing|casualt|bodies|body of"
         r"|lives|life|perish|fatal|shot|toll|massacre|drown|victim|hospital|critical condition"
         r"|murder|lynch|manslaughter|harm|burns|asphyxiat|unaccounted|slain|behead|execut"
-        r"|crash|bomb|stab|trampl|\bmemory",
+        r"|crash|bomb|stab|trampl|\bmemory|\blost\b|neutrali[sz]|buried|deceased",
         re.IGNORECASE,
     ),
     "displacement": re.compile(
         r"fled|flee|displac|evacuat|homeless|refugee|asylum|homes|leave|left|forced"
         r"|shelter|uproot|exodus|refuge|driven from|relocat|crossed|cross into|moved|abandon"
-        r"|spent the night|taken by bus|camps?\b|migrant|stranded",
+        r"|spent the night|taken by bus|camps?\b|migrant|stranded|evacuee|in the open|tents?\b"
+        r"|reception|registered|arriv|housed|sleeping",
         re.IGNORECASE,
     ),
     "escapes": re.compile(
         r"escap|broke out|break out|breakout|jailbreak|on the run|recaptur|freed|fled"
-        r"|absconded|bust|prison|jail|inmate|detainee|custody|at large",
+        r"|absconded|bust|prison|jail|inmate|detainee|custody|at large|arrest|caught|scaled"
+        r"|tunnel|got out|walked (?:away|out)|missing from|brought back|gave themselves up"
+        r"|handed themselves|returned",
         re.IGNORECASE,
     ),
     "orders": re.compile(
@@ -46,7 +49,8 @@ _TRIGGERS: dict[Section, re.Pattern[str]] = {
         r"|direct|instruct|command|decree|surrender|ultimatum|must|requir|deploy|call(?:ed)? for"
         r"|impos|martial law|lockdown|mobili|allowed|prohibit|freeze|suspend|declar|outlaw"
         r"|demand|deadline|\bsent\b|send|given|have to|has to|reject|stood down|assemble"
-        r"|cancel|restrict|halt|authori[sz]|decision|decided|sanction|expel|lift",
+        r"|cancel|restrict|halt|authori[sz]|decision|decided|sanction|expel|lift|pull(?:ed|s)? back"
+        r"|reinforc|troops|soldiers|repatriat|postpone",
         re.IGNORECASE,
     ),
 }

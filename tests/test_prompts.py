@@ -49,6 +49,11 @@ def test_missing_template_is_a_clear_error() -> None:
         ("Hundreds of supporters escaped from a camp.", {"escapes", "displacement"}),
         ("The governor imposed a curfew.", {"orders"}),
         ("Shares rose 3% on Tuesday.", set()),
+        # Wordings the third annotation round showed the router missing:
+        ("She did not say how many would pull back from the 3,100 troops there.", {"orders"}),
+        ("By evening 640 evacuees had registered at the arena.", {"displacement"}),
+        ("Four of them were caught on Monday, police said.", {"escapes"}),
+        ("The rebels said they had lost only three men.", {"casualties"}),
     ],
 )
 def test_router(text: str, expected: set[str]) -> None:

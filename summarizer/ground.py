@@ -20,9 +20,11 @@ from summarizer.schema import (
     Alignment,
     Dropped,
     GroundedText,
+    Section,
     Span,
     Strict,
 )
+from summarizer.segment import Sentence
 
 FUZZY_MIN_SCORE = 88.0
 _FOLD = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"}
@@ -139,17 +141,12 @@ def ground_record(item: SentenceRecord, article: str) -> tuple[Strict | None, li
             fields.update(count_text=grounded, count=count.value, qualifier=count.qualifier)
         else:
             fields[spec.name] = grounded
-    who = fields.get("who")
-    if (
-        isinstance(who, GroundedText)
-        and record.section != "orders"
-        and "count_text" not in fields
-        and _denied(who, article, sentence.start)
-    ):
+    denied = _denied_field(record.section, fields, article, sentence)
+    if denied is not None:
         reason = "negated in its sentence"
         return None, [
             *dropped,
-            Dropped(section=record.section, field="who", value=who.text, reason=reason),
+            Dropped(section=record.section, field=denied.name, value=denied.text, reason=reason),
         ]
     evidence = Span(start=sentence.start, end=sentence.end, text=sentence.text)
     return RECORD_TYPES[record.section](**fields, evidence=evidence), dropped  # type: ignore[call-arg]
@@ -157,13 +154,52 @@ def ground_record(item: SentenceRecord, article: str) -> tuple[Strict | None, li
 
 _DENIAL_BEFORE = re.compile(r"(?:\bno|\bnot a single|\bnone of(?: the)?)\s+$", re.IGNORECASE)
 _DENYING_WHO = re.compile(r"^(?:no\b|nobody\b|none\b|no-one\b)", re.IGNORECASE)
+# "The driver was not hurt", "the guards weren't injured", "residents have not left".
+_DENIAL_AFTER = re.compile(
+    r"^\s+(?:(?:was|were|is|are|has|have|had)(?:\s+been)?\s+(?:not|never)\b"
+    r"|(?:wasn't|weren't|isn't|aren't|hasn't|haven't|hadn't)\b"
+    r"|(?:did not|didn't|does not|doesn't|do not|don't)\b"
+    r"|(?:was|were|escaped)\s+(?:unhurt|unharmed|uninjured|injury)\b)",
+    re.IGNORECASE,
+)
+# "... have not been ordered to leave", "did not order residents to ...".
+_DENIED_ORDER = re.compile(
+    r"\b(?:not|never|no longer)\s+(?:been\s+|be\s+)?(?:order(?:ed)?|told|instruct(?:ed)?"
+    r"|direct(?:ed)?|require[ds]?|call(?:ed)? for)\b(?:(?!\bbut\b)[^,;])*$"
+    r"|\b(?:no|not an?)\s+(?:evacuation\s+)?order\b(?:(?!\bbut\b)[^,;])*$",
+    re.IGNORECASE,
+)
 
 
-def _denied(who: GroundedText, article: str, sentence_start: int) -> bool:
-    """Whether the sentence denies the people it names: "No Americans were hurt".
+@dataclass(frozen=True)
+class _Denied:
+    name: str
+    text: str
 
-    The annotation guide leaves negations out, but a model can still copy the people and an
-    outcome from such a sentence; without a count, such a record is dropped and reported.
+
+def _denied_field(
+    section: Section, fields: dict[str, object], article: str, sentence: Sentence
+) -> _Denied | None:
+    """The value a record rests on, where its sentence denies it; None if nothing is denied.
+
+    The annotation guide leaves negations out ("No Americans were hurt", "they have not been
+    ordered to leave"), but a model can still copy values out of such a sentence.
     """
-    before = article[max(sentence_start, who.start - 20) : who.start]
-    return bool(_DENIAL_BEFORE.search(before) or _DENYING_WHO.match(who.text))
+    if section == "orders":
+        requires = fields.get("requires")
+        if isinstance(requires, GroundedText):
+            lead = article[sentence.start : requires.start]
+            if _DENIED_ORDER.search(lead):
+                return _Denied("requires", requires.text)
+        return None
+    who = fields.get("who")
+    if isinstance(who, GroundedText) and "count_text" not in fields:
+        before = article[max(sentence.start, who.start - 20) : who.start]
+        after = article[who.end : sentence.end]
+        if (
+            _DENIAL_BEFORE.search(before)
+            or _DENYING_WHO.match(who.text)
+            or _DENIAL_AFTER.match(after)
+        ):
+            return _Denied("who", who.text)
+    return None

@@ -142,6 +142,10 @@ def test_alignment_offsets_always_slice_the_text(text: str, value: str) -> None:
         ("Two Americans were hurt in the attack.", "Two", "Americans", True),
         ("Americans were hurt, and no deaths were reported.", None, "Americans", True),
         ("Residents of Nogales fled the fire.", None, "Residents of Nogales", True),
+        ("The woman was not hurt, police said.", None, "The woman", False),
+        ("The guards weren't injured in the scuffle.", None, "The guards", False),
+        ("The driver escaped injury when the bus overturned.", None, "The driver", False),
+        ("The driver was taken to hospital and was not released.", None, "The driver", True),
     ],
 )
 def test_denied_people_are_not_reported(text: str, count: str | None, who: str, kept: bool) -> None:
@@ -152,3 +156,31 @@ def test_denied_people_are_not_reported(text: str, count: str | None, who: str, 
     assert (record is not None) == kept
     if not kept:
         assert [(d.field, d.reason) for d in dropped] == [("who", "negated in its sentence")]
+
+
+@pytest.mark.parametrize(
+    ("text", "requires", "kept"),
+    [
+        (
+            "The soldiers have not been ordered to leave the valley entirely.",
+            "to leave the valley entirely",
+            False,
+        ),
+        ("The mayor did not order residents to evacuate.", "to evacuate", False),
+        (
+            "There was no evacuation order for residents to leave the coast.",
+            "to leave the coast",
+            False,
+        ),
+        ("The mayor ordered residents to evacuate.", "to evacuate", True),
+        ("Police did not say why, but ordered shops to close.", "to close", True),
+        ("The mayor did not hesitate and told residents to leave.", "to leave", True),
+    ],
+)
+def test_denied_orders_are_not_reported(text: str, requires: str, kept: bool) -> None:
+    sentence = Sentence(0, 0, len(text), text, False)
+    raw = RawRecord("orders", {"kind": "evacuation", "requires": requires})
+    record, dropped = ground_record(SentenceRecord(raw, sentence), text)
+    assert (record is not None) == kept
+    if not kept:
+        assert [(d.field, d.reason) for d in dropped] == [("requires", "negated in its sentence")]

@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from rapidfuzz.distance import LCSseq
 
 from summarizer.annotations import article_text, load_annotations, problems, sentences_of

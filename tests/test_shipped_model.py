@@ -31,12 +31,7 @@ MISSED = pytest.mark.xfail(strict=True, reason="not extracted by the current mod
 
 KEY_FACTS = [
     pytest.param("long", "escapes", {"count": 950, "who": "IS supporters"}, marks=MISSED),
-    pytest.param(
-        "long",
-        "escapes",
-        {"count": 859, "origin": "the section housing foreign IS supporters"},
-        marks=MISSED,
-    ),
+    ("long", "escapes", {"count": 859, "origin": "the section housing foreign IS supporters"}),
     (
         "long",
         "casualties",

@@ -15,6 +15,8 @@ from summarizer.schema import (
 from summarizer.segment import Sentence
 
 MAX_FACTS = 6
+# "56 of its fighters": a figure before people named by a possessive needs its "of".
+_POSSESSIVES = ("its ", "their ", "his ", "her ", "our ", "the ")
 
 
 def summarize(sentences: list[Sentence], records: dict[Section, list[Strict]]) -> str:
@@ -32,20 +34,21 @@ def _per(value: GroundedText | None) -> str:
     return f" (per {value.text})" if value else ""
 
 
+def _figure(record: Casualty | Displacement | Escape) -> str:
+    count, who = _text(record.count_text), _text(record.who)
+    if count and who.lower().startswith(_POSSESSIVES) and not count.lower().endswith(" of"):
+        count += " of"
+    return " ".join(filter(None, [count, who])) or "People"
+
+
 def _fact_line(record: Strict) -> str:
     if isinstance(record, Order):
         who = _text(record.issued_by) or "An authority"
         target = f" {_text(record.binds)}" if record.binds else ""
         return f"{who} ordered{target}: {_text(record.requires)}".strip()
     if isinstance(record, Casualty):
-        figure = " ".join(filter(None, [_text(record.count_text), _text(record.who)]))
-        return f"{figure or 'People'} {record.outcome}{_per(record.according_to)}"
-    if isinstance(record, Displacement):
-        figure = " ".join(filter(None, [_text(record.count_text), _text(record.who)]))
-        origin = f" from {_text(record.origin)}" if record.origin else ""
-        return f"{figure or 'People'} displaced{origin}{_per(record.according_to)}"
-    if isinstance(record, Escape):
-        figure = " ".join(filter(None, [_text(record.count_text), _text(record.who)]))
-        origin = f" from {_text(record.origin)}" if record.origin else ""
-        return f"{figure or 'People'} escaped{origin}{_per(record.according_to)}"
-    return ""
+        return f"{_figure(record)} {record.outcome}{_per(record.according_to)}"
+    assert isinstance(record, Displacement | Escape)
+    verb = "displaced" if isinstance(record, Displacement) else "escaped"
+    origin = f" from {_text(record.origin)}" if record.origin else ""
+    return f"{_figure(record)} {verb}{origin}{_per(record.according_to)}"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.schema import Casualty, Escape, GroundedText, Section, Span, Strict
+from summarizer.schema import SECTIONS, Casualty, Escape, GroundedText, Section, Span, Strict
 from summarizer.segment import Sentence
 from summarizer.summary import summarize
 
@@ -14,6 +14,10 @@ def _grounded(sentence: str, value: str | None) -> GroundedText | None:
         return None
     start = sentence.index(value)
     return GroundedText(start=start, end=start + len(value), text=value, alignment="exact")
+
+
+def _records(section: Section, record: Strict) -> dict[Section, list[Strict]]:
+    return {s: [record] if s == section else [] for s in SECTIONS}
 
 
 @pytest.mark.parametrize(
@@ -40,14 +44,8 @@ def test_casualty_lines_read_as_english(
         outcome="killed",
         evidence=Span(start=0, end=len(sentence), text=sentence),
     )
-    records: dict[Section, list[Strict]] = {
-        "orders": [],
-        "casualties": [record],
-        "displacement": [],
-        "escapes": [],
-    }
     lead = Sentence(0, 0, len(LEAD), LEAD, False)
-    assert summarize([lead], records) == f"{LEAD} {line} killed."
+    assert summarize([lead], _records("casualties", record)) == f"{LEAD} {line} killed."
 
 
 def test_escape_lines_name_where_from() -> None:
@@ -58,11 +56,5 @@ def test_escape_lines_name_where_from() -> None:
         origin=_grounded(sentence, "the county jail"),
         evidence=Span(start=0, end=len(sentence), text=sentence),
     )
-    records: dict[Section, list[Strict]] = {
-        "orders": [],
-        "casualties": [],
-        "displacement": [],
-        "escapes": [record],
-    }
-    summary = summarize([], records)
+    summary = summarize([], _records("escapes", record))
     assert summary == "Forty inmates escaped from the county jail."

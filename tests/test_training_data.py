@@ -9,6 +9,7 @@ import pytest
 from rapidfuzz.distance import LCSseq
 
 from summarizer.annotations import article_text, load_annotations, problems, sentences_of
+from summarizer.numbers import QUANTITY_WORD
 from tests.conftest import ROOT, SEEDS
 
 pytest.importorskip("gensim", reason="the Lee corpus comes with the training extra")
@@ -22,10 +23,6 @@ NGRAM = 8
 SIMILAR_F1 = 0.6
 SIMILAR_COVERAGE = 0.6
 LONG_SEED_SENTENCE = 12
-_FIGURE = re.compile(
-    r"^(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
-    r"|dozens?|hundreds?|thousands?|millions?|scores?)$"
-)
 
 
 def _ngrams(text: str) -> set[tuple[str, ...]]:
@@ -35,7 +32,7 @@ def _ngrams(text: str) -> set[tuple[str, ...]]:
 
 def _skeleton(sentence: str) -> list[str]:
     words = re.findall(r"[a-z0-9]+(?:[.,][0-9]+)*", sentence.lower())
-    return ["#" if _FIGURE.match(w) else w for w in words]
+    return ["#" if QUANTITY_WORD.search(w) else w for w in words]
 
 
 def _seed_skeletons() -> list[list[str]]:

@@ -111,4 +111,17 @@ def markdown_report(result: dict[str, Any], model: str) -> str:
             + f" | {_pct(row['recall'])} ({row['matched']}/{row['expected']})"
             + f" | {_pct(row['precision'])} | {row['dropped_values']} |"
         )
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _missed_lines(result["articles"])) + "\n"
+
+
+def _missed_lines(articles: list[dict[str, Any]]) -> list[str]:
+    lines = ["", "## Missed facts", ""]
+    for article in articles:
+        for fact in article.get("missed", []):
+            fields = ", ".join(
+                f"{k}={v}" for k, v in fact.items() if k not in ("section", "evidence")
+            )
+            lines.append(
+                f'- {article["article"]} · {fact["section"]} · {fields} · "{fact["evidence"]}"'
+            )
+    return lines if len(lines) > 3 else []

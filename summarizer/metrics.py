@@ -86,32 +86,46 @@ def totals(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     }
 
 
-def score_section(
+def _match(
     expected: list[dict[str, Any]], predicted: list[dict[str, Any]]
-) -> dict[str, Any]:
+) -> tuple[list[int], list[int]]:
+    """Greedy one-to-one matching: (indices of missed facts, indices of unused predictions)."""
     unused = list(range(len(predicted)))
-    matched = 0
-    for fact in expected:
+    missed = []
+    for index, fact in enumerate(expected):
         hit = next((i for i in unused if fact_matches(fact, predicted[i])), None)
-        if hit is not None:
+        if hit is None:
+            missed.append(index)
+        else:
             unused.remove(hit)
-            matched += 1
+    return missed, unused
+
+
+def _section_counts(expected: int, missed: int, predicted: int, unused: int) -> dict[str, Any]:
     counts = {
-        "expected": len(expected),
-        "matched": matched,
-        "predicted": len(predicted),
-        "unmatched_predictions": len(unused),
+        "expected": expected,
+        "matched": expected - missed,
+        "predicted": predicted,
+        "unmatched_predictions": unused,
     }
     return totals([counts])
 
 
 def score_brief(brief: Mapping[str, Any], reference: ReferenceBrief) -> dict[str, Any]:
-    sections = {s: score_section(reference.expected(s), list(brief.get(s, []))) for s in SECTIONS}
+    """Recall and precision per section and overall, and the reference facts left unmatched."""
+    sections, missed_facts = {}, []
+    for section in SECTIONS:
+        expected, predicted = reference.expected(section), list(brief.get(section, []))
+        missed, unused = _match(expected, predicted)
+        sections[section] = _section_counts(len(expected), len(missed), len(predicted), len(unused))
+        facts = reference.facts.get(section, [])
+        missed_facts.extend({"section": section, **facts[i].model_dump()} for i in missed)
     return {
         "article": reference.article,
         **totals(list(sections.values())),
         "dropped_values": len(brief.get("dropped", [])),
         "sections": sections,
+        "missed": missed_facts,
     }
 
 

@@ -113,7 +113,11 @@ def test_eval_prints_recall_and_writes_reports(model_args: list[str], tmp_path: 
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["overall"]["expected"] == 18
     assert len(report["articles"]) == 2
-    assert "| **all** |" in (tmp_path / "report.md").read_text()
+    missed = [fact for article in report["articles"] for fact in article["missed"]]
+    assert len(missed) == report["overall"]["expected"] - report["overall"]["matched"]
+    markdown = (tmp_path / "report.md").read_text()
+    assert "| **all** |" in markdown
+    assert markdown.count("\n- ") == len(missed)
 
 
 def _batch_folder(folder: Path, good: int) -> None:

@@ -69,5 +69,9 @@ def test_recall_and_precision_per_section() -> None:
     assert score["sections"]["escapes"]["recall"] == 0.0
     assert score["sections"]["orders"]["recall"] is None
     assert (score["recall"], score["dropped_values"]) == (0.3333, 1)
+    assert score["missed"] == [
+        {"section": "casualties", "count": 56, "outcome": "died", "evidence": "y"},
+        {"section": "escapes", "count": 950, "evidence": "z"},
+    ]
     total = aggregate([score, score])
     assert (total["expected"], total["matched"], total["recall"]) == (6, 2, 0.3333)

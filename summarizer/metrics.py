@@ -113,7 +113,8 @@ def _section_counts(expected: int, missed: int, predicted: int, unused: int) -> 
 
 def score_brief(brief: Mapping[str, Any], reference: ReferenceBrief) -> dict[str, Any]:
     """Recall and precision per section and overall, and the reference facts left unmatched."""
-    sections, missed_facts = {}, []
+    sections: dict[str, dict[str, Any]] = {}
+    missed_facts: list[dict[str, Any]] = []
     for section in SECTIONS:
         expected, predicted = reference.expected(section), list(brief.get(section, []))
         missed, unused = _match(expected, predicted)

@@ -14,6 +14,7 @@ exactly the token sequences this decoder lets it produce.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -24,9 +25,12 @@ from transformers import LogitsProcessor, PreTrainedTokenizerBase
 
 from summarizer.errors import ModelError
 from summarizer.fields import SECTION_FIELDS, FieldSpec
-from summarizer.numbers import QUANTITY_WORD
+from summarizer.numbers import count_figures
 from summarizer.outformat import ABSENT, FIELD_SEPARATOR, NONE, label, surface
 from summarizer.schema import Section
+
+# Words a count may have before its figure: 'no fewer than 40', 'tens of thousands'.
+COUNT_LEAD_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -49,8 +53,10 @@ class SourceTokens:
         self.can_start = [self._starts_word(s, e) for s, e in offsets]
         self.can_end = [self._ends_word(s, e) for s, e in offsets]
         self.banned = [i in banned for i in self.ids]
-        figures = [m.span() for m in QUANTITY_WORD.finditer(text)]
+        figures = count_figures(text)
         self.quantity = [any(s < b and e > a for a, b in figures) for s, e in offsets]
+        mores = [m.span() for m in re.finditer(r"\bmore\b", text, re.IGNORECASE)]
+        self.more = [any(s < b and e > a for a, b in mores) for s, e in offsets]
 
     def _cuts_word(self, position: int) -> bool:
         """Whether a boundary before ``position`` cuts a word, or a figure like 130,000."""
@@ -77,11 +83,20 @@ class SourceTokens:
 
     def span_ids(self, char_start: int, char_end: int) -> list[int]:
         """Token ids covering ``text[char_start:char_end]``: how a training target copies it."""
-        return [
-            i
-            for i, (s, e) in zip(self.ids, self.offsets, strict=True)
-            if s < char_end and e > char_start and self.text[s:e].strip()
+        inside = [
+            index for index, (s, e) in enumerate(self.offsets) if s < char_end and e > char_start
         ]
+        # Whitespace-only tokens (sentencepiece's lone '▁' before digits) count inside a
+        # span, where the decoder must copy them too, but not at its edges.
+        while inside and not self._has_text(inside[0]):
+            inside.pop(0)
+        while inside and not self._has_text(inside[-1]):
+            inside.pop()
+        return [self.ids[index] for index in inside]
+
+    def _has_text(self, index: int) -> bool:
+        start, end = self.offsets[index]
+        return bool(self.text[start:end].strip())
 
 
 class _Literals:
@@ -250,14 +265,33 @@ class _SourceSpans:
         if not src.can_start[start]:
             return frozenset()
         ends = set()
-        has_quantity = False
+        seen_quantity, lead_words = False, 0
         for end in range(start + 1, min(start + max_tokens, len(src.ids)) + 1):
-            if src.banned[end - 1]:
+            token = end - 1
+            if src.banned[token]:
                 break
-            has_quantity = has_quantity or src.quantity[end - 1]
-            if src.can_end[end - 1] and (has_quantity or not quantity):
+            if quantity and not src.quantity[token] and not seen_quantity:
+                lead_words += src.can_start[token]
+                if lead_words > COUNT_LEAD_WORDS:
+                    break
+            seen_quantity = seen_quantity or src.quantity[token]
+            if src.can_end[token] and (not quantity or self._ends_count(token, seen_quantity)):
                 ends.add(end)
         return frozenset(ends)
+
+    def _ends_count(self, token: int, seen_quantity: bool) -> bool:
+        """A count ends on its figure ('at least 40'), or on 'more' after it ('dozens more')."""
+        src = self.source
+        return src.quantity[token] or (
+            seen_quantity and src.more[token] and self._after_figure(token)
+        )
+
+    def _after_figure(self, token: int) -> bool:
+        """Whether the word holding ``token`` directly follows a figure."""
+        src = self.source
+        while token > 0 and src.more[token - 1]:
+            token -= 1
+        return token > 0 and src.quantity[token - 1]
 
     def _extendable(self, start: int, length: int) -> bool:
         return any(end > start + length for end in self.ends[start])

@@ -42,6 +42,20 @@ QUANTITY_WORD = re.compile(
 )
 
 
+# A bare four-digit year ("in 2016", "a 2019 deal"): a figure, but never a count of people.
+_YEAR = re.compile(r"(?<![\d,.])(?:1[89]\d\d|20\d\d)(?![\d,.]\d|\d)")
+
+
+def count_figures(text: str) -> list[tuple[int, int]]:
+    """Character spans of the words in ``text`` that can carry a count of people."""
+    years = [m.span() for m in _YEAR.finditer(text)]
+    return [
+        m.span()
+        for m in QUANTITY_WORD.finditer(text)
+        if not any(a <= m.start() < b for a, b in years)
+    ]
+
+
 @dataclass(frozen=True)
 class Count:
     value: int | None

@@ -86,6 +86,43 @@ def test_a_count_must_hold_a_number(factory: ConstraintFactory) -> None:
     assert not row.matchers[0].complete(state.value)
 
 
+COUNT_SHAPES = "In 2016 a storm left no fewer than 40 people dead, dozens more hurt and 12 missing."
+
+
+@pytest.mark.parametrize(
+    ("count", "allowed"),
+    [
+        ("no fewer than 40", True),
+        ("40", True),
+        ("dozens more", True),
+        ("12", True),
+        ("2016", False),  # a year is not a count
+        ("40 people", False),  # a count ends on its figure
+        ("a storm left no fewer than 40", False),  # at most three words before the figure
+        ("storm left no fewer than 40", False),
+    ],
+)
+def test_count_span_shapes(tiny_backend: HFBackend, count: str, allowed: bool) -> None:
+    # Room for long spans, so only the shape of a count limits it (the tiny tokenizer is
+    # nearly character-level).
+    factory = ConstraintFactory(tiny_backend.tokenizer, SpanLimits(count_tokens=60))
+    row = factory.row("casualties", COUNT_SHAPES)
+    state = row.initial()
+    for token in factory.grammars["casualties"].first_label:
+        state = row.advance(state, token)
+    used = len(factory.grammars["casualties"].first_label)
+    start = COUNT_SHAPES.index(count)
+    written = True
+    for token in factory.source(COUNT_SHAPES).span_ids(start, start + len(count)):
+        if token not in row.allowed(state, used):
+            written = False
+            break
+        state = row.advance(state, token)
+        used += 1
+    complete = written and row.matchers[0].complete(state.value)
+    assert complete is allowed
+
+
 def test_a_record_is_only_started_when_it_fits(tiny_backend: HFBackend) -> None:
     tight = ConstraintFactory(tiny_backend.tokenizer, SpanLimits(output_tokens=200))
     grammar = tight.grammars["casualties"]

@@ -41,8 +41,19 @@ def _fold(text: str) -> str:
     return " ".join(_PUNCTUATION.sub(" ", normalize(text)[0]).split())
 
 
-def similar(a: str, b: str) -> bool:
-    return fuzz.token_set_ratio(_fold(a), _fold(b)) >= NAME_MIN_SIMILARITY
+_FIGURE = re.compile(r"\d+")
+
+
+def similar(expected: str, got: str) -> bool:
+    """Token-set similarity; a figure in the expected phrase must be in the prediction too.
+
+    Token-set similarity scores a subset as a full match, so without the figure check
+    "troops" would match "1,000 troops".
+    """
+    folded_expected, folded_got = _fold(expected), _fold(got)
+    if not set(_FIGURE.findall(folded_expected)) <= set(_FIGURE.findall(folded_got)):
+        return False
+    return fuzz.token_set_ratio(folded_expected, folded_got) >= NAME_MIN_SIMILARITY
 
 
 def _predicted_value(record: Mapping[str, Any], field: str) -> Any:

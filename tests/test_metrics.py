@@ -30,6 +30,11 @@ def _casualty(
         ({"who": "Kurdish fighters"}, _casualty(440, "Turkish soldiers", "killed"), False),
         ({"according_to": "Turkey"}, _casualty(4, "x", "killed"), False),
         ({"count_text": "hundreds"}, _casualty(None, "x", "killed", text="Hundreds"), True),
+        # a figure inside a phrase must be there: token-set similarity alone says "troops"
+        # is "1,000 troops"
+        ({"who": "1,000 troops"}, _casualty(None, "troops", "killed"), False),
+        ({"who": "1,000 troops"}, _casualty(None, "the 1,000 troops", "killed"), True),
+        ({"who": "1,000 troops"}, _casualty(None, "100 troops", "killed"), False),
     ],
 )
 def test_fact_matching(fact: dict[str, Any], record: dict[str, Any], matches: bool) -> None:

@@ -40,6 +40,9 @@ class TrainConfig(BaseModel):
     seed: int = 13
     minutes: float = 30.0
     epochs: int = 40
+    # Stop after this many optimiser steps, the learning rate reaching zero there: a budget
+    # that, unlike ``minutes``, gives the same model on any machine.
+    max_steps: int | None = None
     batch_size: int = 16
     learning_rate: float = 2e-4
     warmup_steps: int = 100
@@ -209,6 +212,8 @@ def train(config: TrainConfig) -> dict[str, Any]:
     log.info("%d training examples from %d articles", len(data), len(train_items))
     steps_per_epoch = math.ceil(len(data) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
+    if config.max_steps is not None:
+        total_steps = min(total_steps, config.max_steps)
     optimizer = torch.optim.AdamW(
         model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
     )
@@ -241,9 +246,9 @@ def train(config: TrainConfig) -> dict[str, Any]:
             step += 1
             if step % 50 == 0:
                 log.info("epoch %d step %d loss %.4f", epoch, step, sum(losses[-50:]) / 50)
-            if time.perf_counter() > deadline:
+            if step >= total_steps or time.perf_counter() > deadline:
                 break
-        if time.perf_counter() > deadline:
+        if step >= total_steps or time.perf_counter() > deadline:
             break
     model.eval()
     save(model, tokenizer, config)
@@ -253,6 +258,7 @@ def train(config: TrainConfig) -> dict[str, Any]:
         "train_articles": len(train_items),
         "validation_articles": len(validation_items),
         "steps": step,
+        "planned_steps": total_steps,
         "epochs_completed": epoch,
         "final_loss": round(sum(losses[-50:]) / max(len(losses[-50:]), 1), 4),
         "train_minutes": round((time.perf_counter() - started) / 60, 2),

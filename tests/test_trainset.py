@@ -6,6 +6,7 @@ import json
 import math
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -105,31 +106,38 @@ def test_augmentation_keeps_targets_on_the_changed_text(seed: int) -> None:
                     assert (new[field] == old[field]) or "," in new[field]
 
 
+def _tiny_train_config(tmp_path: Path, **overrides: Any) -> Any:
+    from summarizer.train import TrainConfig
+
+    data = tmp_path / "data.jsonl"
+    data.write_text(json.dumps(ARTICLE.model_dump(mode="json")) + "\n", encoding="utf-8")
+    settings: dict[str, Any] = {
+        "architecture": "t5-scratch",
+        "output": tmp_path / "model",
+        "data": [data],
+        "epochs": 2,
+        "fresh_augmentation": True,
+        "replace_probability": 0.5,
+        "batch_size": 4,
+        "t5_d_model": 32,
+        "t5_layers": 2,
+        "t5_vocab_size": 400,
+        "augment_positive": 1,
+        "save_dtype": "float32",
+    }
+    return TrainConfig(**(settings | overrides))
+
+
 @pytest.mark.parametrize("bfloat16_autocast", [False, True])
 def test_a_trained_model_records_its_template_version(
     tmp_path: Path, bfloat16_autocast: bool
 ) -> None:
-    from summarizer.train import TrainConfig, train
+    from summarizer.train import train
 
-    data = tmp_path / "data.jsonl"
-    data.write_text(json.dumps(ARTICLE.model_dump(mode="json")) + "\n", encoding="utf-8")
-    config = TrainConfig(
-        architecture="t5-scratch",
-        output=tmp_path / "model",
-        data=[data],
-        epochs=2,
-        fresh_augmentation=True,
-        replace_probability=0.5,
-        batch_size=4,
-        t5_d_model=32,
-        t5_layers=2,
-        t5_vocab_size=400,
-        augment_positive=1,
-        save_dtype="float32",
-        bfloat16_autocast=bfloat16_autocast,
-    )
+    config = _tiny_train_config(tmp_path, bfloat16_autocast=bfloat16_autocast)
     report = train(config)
     assert report["epochs_completed"] == 2 and report["train_articles"] == 1
+    assert report["steps"] == report["planned_steps"]
     assert math.isfinite(report["final_loss"]) and report["final_loss"] > 0
     import torch
     from safetensors.torch import load_file
@@ -138,6 +146,14 @@ def test_a_trained_model_records_its_template_version(
     assert {t.dtype for t in saved.values()} == {torch.float32}  # autocast keeps fp32 weights
     backend = HFBackend(BackendConfig(model=str(config.output), device="cpu"))
     assert backend.template_version == 2
+
+
+def test_max_steps_ends_training_early(tmp_path: Path) -> None:
+    from summarizer.train import train
+
+    report = train(_tiny_train_config(tmp_path, epochs=5, max_steps=3))
+    assert report["steps"] == report["planned_steps"] == 3
+    assert report["epochs_completed"] < 5
 
 
 def test_restricted_loss_is_the_full_softmax_with_other_tokens_masked() -> None:

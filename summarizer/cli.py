@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -34,6 +35,14 @@ ModelOption = Annotated[
 DeviceOption = Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")]
 DtypeOption = Annotated[str, typer.Option("--dtype", help="auto, float32, float16, bfloat16.")]
 BatchSizeOption = Annotated[int, typer.Option("--batch-size", min=1, help="Prompts per batch.")]
+BeamsOption = Annotated[
+    int,
+    typer.Option(
+        "--beams",
+        min=1,
+        help="Beam width. 3 finds a few more facts at about 2.3 times the model time.",
+    ),
+]
 FreeOption = Annotated[
     bool,
     typer.Option("--free", help="Decode without copy constraints (for comparison only)."),
@@ -45,21 +54,31 @@ def _fail(error: SummarizerError) -> typer.Exit:
     return typer.Exit(error.exit_code)
 
 
-def _backend(
-    model: str | None, device: str, dtype: str, batch_size: int, free: bool = False
-) -> Backend:
-    if device not in ("auto", "cpu", "cuda"):
-        raise typer.BadParameter("--device must be auto, cpu or cuda")
-    if dtype not in ("auto", "float32", "float16", "bfloat16"):
-        raise typer.BadParameter("--dtype must be auto, float32, float16 or bfloat16")
-    config = BackendConfig(
-        model=model or str(default_model()),
-        device=device,  # type: ignore[arg-type]
-        dtype=dtype,  # type: ignore[arg-type]
-        batch_size=batch_size,
-        constrained=not free,
-    )
-    return load_backend(config)
+@dataclass(frozen=True)
+class _ModelChoice:
+    """What the commands that run a model share: which model, where, and how it decodes."""
+
+    model: str | None
+    device: str
+    dtype: str
+    batch_size: int = 64
+    beams: int = 1
+    free: bool = False
+
+    def load(self) -> Backend:
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise typer.BadParameter("--device must be auto, cpu or cuda")
+        if self.dtype not in ("auto", "float32", "float16", "bfloat16"):
+            raise typer.BadParameter("--dtype must be auto, float32, float16 or bfloat16")
+        config = BackendConfig(
+            model=self.model or str(default_model()),
+            device=self.device,  # type: ignore[arg-type]
+            dtype=self.dtype,  # type: ignore[arg-type]
+            batch_size=self.batch_size,
+            num_beams=self.beams,
+            constrained=not self.free,
+        )
+        return load_backend(config)
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -82,6 +101,7 @@ def brief(
     batch_size: BatchSizeOption = 64,
     output_format: Annotated[str, typer.Option("--format", help="json or markdown.")] = "json",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here.")] = None,
+    beams: BeamsOption = 1,
     free: FreeOption = False,
 ) -> None:
     """Brief each ARTICLE: JSON on stdout (an array when several are given)."""
@@ -101,7 +121,8 @@ def brief(
     if not readable:
         raise typer.Exit(failed.exit_code if failed else 2)
     try:
-        briefs = Pipeline(_backend(model, device, dtype, batch_size, free)).briefs(readable)
+        choice = _ModelChoice(model, device, dtype, batch_size, beams, free)
+        briefs = Pipeline(choice.load()).briefs(readable)
     except SummarizerError as error:
         raise _fail(error) from error
     if output_format == "markdown":
@@ -127,6 +148,7 @@ def batch(
     dtype: DtypeOption = "auto",
     batch_size: BatchSizeOption = 64,
     chunk_size: Annotated[int, typer.Option(help="Articles briefed together.")] = 8,
+    beams: BeamsOption = 1,
     shard: Annotated[
         str,
         typer.Option(
@@ -142,7 +164,7 @@ def batch(
 
     try:
         part = Shard.parse(shard)
-        pipeline = Pipeline(_backend(model, device, dtype, batch_size))
+        pipeline = Pipeline(_ModelChoice(model, device, dtype, batch_size, beams).load())
         total = sum(1 for _ in source.glob("*.txt")) if source.is_dir() else None
         with Progress(transient=True, console=None) as bar:
             task = bar.add_task("briefing", total=None if total is None else part.size(total))
@@ -171,6 +193,7 @@ def evaluate_command(
     out: Annotated[Path, typer.Option(help="Folder for report.json and report.md.")] = Path(
         "reports/eval"
     ),
+    beams: BeamsOption = 1,
     free: FreeOption = False,
 ) -> None:
     """Score briefs of the reference articles: factual recall per article and section."""
@@ -182,7 +205,7 @@ def evaluate_command(
     from summarizer.schema import SECTIONS
 
     try:
-        backend = _backend(model, device, dtype, 64, free)
+        backend = _ModelChoice(model, device, dtype, 64, beams, free).load()
         result = evaluate_pipeline(Pipeline(backend), EvalConfig(refs=refs))
     except SummarizerError as error:
         raise _fail(error) from error

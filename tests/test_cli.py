@@ -39,8 +39,9 @@ def _article(folder: Path, name: str, text: str) -> Path:
     return path
 
 
-def test_brief_prints_json_with_every_section(model_args: list[str]) -> None:
-    result = runner.invoke(app, ["brief", str(SHORT_SEED), *model_args])
+@pytest.mark.parametrize("beams", ["1", "3"])
+def test_brief_prints_json_with_every_section(model_args: list[str], beams: str) -> None:
+    result = runner.invoke(app, ["brief", str(SHORT_SEED), "--beams", beams, *model_args])
     assert result.exit_code == 0, result.output
     brief = json.loads(result.stdout)
     for key in (

@@ -40,7 +40,7 @@ BeamsOption = Annotated[
     typer.Option(
         "--beams",
         min=1,
-        help="Beam width. 3 finds a few more facts at about 2.3 times the model time.",
+        help="Beam width. 3 found 1-3 more validation facts in 237, at 2-3 times the time.",
     ),
 ]
 FreeOption = Annotated[

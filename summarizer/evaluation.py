@@ -115,13 +115,13 @@ def markdown_report(result: dict[str, Any], model: str) -> str:
 
 
 def _missed_lines(articles: list[dict[str, Any]]) -> list[str]:
-    lines = ["", "## Missed facts", ""]
+    entries = []
     for article in articles:
         for fact in article.get("missed", []):
             fields = ", ".join(
                 f"{k}={v}" for k, v in fact.items() if k not in ("section", "evidence")
             )
-            lines.append(
+            entries.append(
                 f'- {article["article"]} · {fact["section"]} · {fields} · "{fact["evidence"]}"'
             )
-    return lines if len(lines) > 3 else []
+    return ["", "## Missed facts", "", *entries] if entries else []

@@ -31,6 +31,7 @@ from summarizer.schema import Section
 
 # Words a count may have before its figure: 'no fewer than 40', 'tens of thousands'.
 COUNT_LEAD_WORDS = 3
+_MORE = re.compile(r"\bmore\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -53,10 +54,12 @@ class SourceTokens:
         self.can_start = [self._starts_word(s, e) for s, e in offsets]
         self.can_end = [self._ends_word(s, e) for s, e in offsets]
         self.banned = [i in banned for i in self.ids]
-        figures = count_figures(text)
-        self.quantity = [any(s < b and e > a for a, b in figures) for s, e in offsets]
-        mores = [m.span() for m in re.finditer(r"\bmore\b", text, re.IGNORECASE)]
-        self.more = [any(s < b and e > a for a, b in mores) for s, e in offsets]
+        self.quantity = self._inside(count_figures(text))
+        self.more = self._inside([m.span() for m in _MORE.finditer(text)])
+
+    def _inside(self, spans: list[tuple[int, int]]) -> list[bool]:
+        """For each token, whether it overlaps one of the character ``spans``."""
+        return [any(s < b and e > a for a, b in spans) for s, e in self.offsets]
 
     def _cuts_word(self, position: int) -> bool:
         """Whether a boundary before ``position`` cuts a word, or a figure like 130,000."""

@@ -224,6 +224,10 @@ def train(config: TrainConfig) -> dict[str, Any]:
     rng = random.Random(config.seed)
     model.train()
     step, losses, deadline = 0, [], started + config.minutes * 60
+
+    def finished() -> bool:
+        return step >= total_steps or time.perf_counter() > deadline
+
     epoch = 0
     for epoch in range(1, config.epochs + 1):
         if config.fresh_augmentation and epoch > 1:
@@ -246,9 +250,9 @@ def train(config: TrainConfig) -> dict[str, Any]:
             step += 1
             if step % 50 == 0:
                 log.info("epoch %d step %d loss %.4f", epoch, step, sum(losses[-50:]) / 50)
-            if step >= total_steps or time.perf_counter() > deadline:
+            if finished():
                 break
-        if step >= total_steps or time.perf_counter() > deadline:
+        if finished():
             break
     model.eval()
     save(model, tokenizer, config)

@@ -2,6 +2,10 @@
 
 Templates are versioned files, ``extract_<section>.v<N>.jinja``, rendered in a sandbox with
 ``StrictUndefined`` so a missing variable is an error, never an empty string.
+
+Templates from v3 pass the sentence through ``mark_acronyms``: an uncased tokenizer reads
+"IS", "US" or "WHO" as the words "is", "us" and "who", so each all-capital word gets a marker
+the model can see. Only the prompt changes; values are still copied from the sentence itself.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from summarizer.schema import SECTIONS, Section, TemplateRef
 from summarizer.segment import Sentence
 
 TEMPLATE_VERSION = 1
+ACRONYM_MARK = "^"
+_ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
 _TEMPLATE_NAME = re.compile(r"^(?P<name>[a-z_]+)\.v(?P<version>\d+)\.jinja$")
 
 _TRIGGERS: dict[Section, re.Pattern[str]] = {
@@ -70,11 +76,18 @@ def template_dir() -> Path:
     return packaged if packaged.is_dir() else Path(__file__).parent.parent / "prompts"
 
 
+def mark_acronyms(text: str) -> str:
+    """``text`` with :data:`ACRONYM_MARK` before every word of two or more capitals."""
+    return _ACRONYM.sub(lambda m: ACRONYM_MARK + m.group(), text)
+
+
 @lru_cache(maxsize=1)
 def _environment() -> SandboxedEnvironment:
-    return SandboxedEnvironment(
+    environment = SandboxedEnvironment(
         undefined=StrictUndefined, keep_trailing_newline=False, autoescape=False
     )
+    environment.filters["mark_acronyms"] = mark_acronyms
+    return environment
 
 
 @cache

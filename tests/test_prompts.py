@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from summarizer.errors import TemplateError
-from summarizer.prompt import available_templates, build_prompts, may_hold, render
+from summarizer.prompt import available_templates, build_prompts, mark_acronyms, may_hold, render
 from summarizer.schema import SECTIONS
 from summarizer.segment import Sentence
 
@@ -17,7 +17,7 @@ def _sentence(text: str) -> Sentence:
     return Sentence(index=0, start=0, end=len(text), text=text, headline=False)
 
 
-@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize("version", [1, 2, 3])
 @pytest.mark.parametrize("section", SECTIONS)
 def test_rendered_prompt_matches_golden(section: str, version: int) -> None:
     rendered = render(f"extract_{section}", version, sentence=SENTENCE)
@@ -25,9 +25,24 @@ def test_rendered_prompt_matches_golden(section: str, version: int) -> None:
     assert rendered + "\n" == golden.read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize(
+    ("text", "marked"),
+    [
+        ("950 IS supporters fled.", "950 ^IS supporters fled."),
+        ("The WHO and US officials", "The ^WHO and ^US officials"),
+        ("NAIROBI, Kenya - UNHCR-run camps", "^NAIROBI, Kenya - ^UNHCR-run camps"),
+        ("A Reuters count; I saw it; U.S. troops", "A Reuters count; I saw it; U.S. troops"),
+    ],
+)
+def test_acronyms_are_marked_for_an_uncased_model(text: str, marked: str) -> None:
+    assert mark_acronyms(text) == marked
+    rendered = render("extract_escapes", 3, sentence=text)
+    assert rendered.endswith(marked) and text not in rendered.replace(marked, "")
+
+
 def test_every_section_has_versioned_templates() -> None:
     assert available_templates() == sorted(
-        f"extract_{s}.v{v}.jinja" for s in SECTIONS for v in (1, 2)
+        f"extract_{s}.v{v}.jinja" for s in SECTIONS for v in (1, 2, 3)
     )
 
 

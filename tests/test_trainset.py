@@ -12,7 +12,7 @@ import pytest
 
 from summarizer.annotations import AnnotatedArticle
 from summarizer.backend import BackendConfig, HFBackend
-from summarizer.trainset import SentenceExample, augment, examples_of
+from summarizer.trainset import ACRONYMS, SentenceExample, augment, examples_of
 
 TEXT = (
     "Police in Velora said 1,250 people were evacuated from Marrow Bay on Monday. "
@@ -104,6 +104,23 @@ def test_augmentation_keeps_targets_on_the_changed_text(seed: int) -> None:
                 if field == "count" and old[field] != "four":
                     assert new[field].replace(",", "").isdigit()
                     assert (new[field] == old[field]) or "," in new[field]
+
+
+def test_augmentation_swaps_an_acronym_alike_in_text_and_target() -> None:
+    sentence = "The UN said 40 UN staff fled the camp."
+    start = sentence.index("UN staff")
+    example = SentenceExample(
+        "displacement", sentence, ({"count": (12, 14), "who": (start, start + 8)},), "t"
+    )
+    swapped = set()
+    for seed in range(20):
+        changed = augment(example, [], random.Random(seed))
+        (who,) = [v["who"] for v in _values(changed)]
+        acronym = who.removesuffix(" staff")
+        assert acronym in ACRONYMS
+        assert changed.sentence.startswith(f"The {acronym} said")
+        swapped.add(acronym)
+    assert len(swapped) > 3
 
 
 def _tiny_train_config(tmp_path: Path, **overrides: Any) -> Any:

@@ -25,7 +25,8 @@ from summarizer.segment import Sentence
 
 TEMPLATE_VERSION = 1
 ACRONYM_MARK = "^"
-_ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
+# A word of two or more capitals; augmentation swaps exactly these words.
+ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
 _TEMPLATE_NAME = re.compile(r"^(?P<name>[a-z_]+)\.v(?P<version>\d+)\.jinja$")
 
 _TRIGGERS: dict[Section, re.Pattern[str]] = {
@@ -78,7 +79,7 @@ def template_dir() -> Path:
 
 def mark_acronyms(text: str) -> str:
     """``text`` with :data:`ACRONYM_MARK` before every word of two or more capitals."""
-    return _ACRONYM.sub(lambda m: ACRONYM_MARK + m.group(), text)
+    return ACRONYM.sub(lambda m: ACRONYM_MARK + m.group(), text)
 
 
 @lru_cache(maxsize=1)

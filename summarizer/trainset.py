@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from summarizer.annotations import AnnotatedArticle, AnnotatedFact, article_text, sentences_of
 from summarizer.fields import SECTION_FIELDS
 from summarizer.ground import align
-from summarizer.prompt import may_hold
+from summarizer.prompt import ACRONYM, may_hold
 from summarizer.schema import SECTIONS, Section
 from summarizer.segment import Sentence
 
@@ -45,7 +45,6 @@ _NUMBER_WORDS = (
     "fifty",
 )
 _NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b")
-_ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
 # Real organisations' acronyms, many of which spell an English word once lowercased (the
 # model's tokenizer is uncased): swapping these in teaches the model that a marked word is a
 # name, whatever the word it spells. Written for this project; not taken from any article.
@@ -160,7 +159,7 @@ def _edits(sentence: str, names: Sequence[str], rng: random.Random) -> list[_Edi
         for m in _NUMBER_WORD.finditer(sentence)
     ]
     edits += _swaps(_NAME, sentence, names, rng)
-    edits += _swaps(_ACRONYM, sentence, ACRONYMS, rng)
+    edits += _swaps(ACRONYM, sentence, ACRONYMS, rng)
     return sorted(edits, key=lambda e: e.start)
 
 

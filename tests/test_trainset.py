@@ -12,6 +12,7 @@ import pytest
 
 from summarizer.annotations import AnnotatedArticle
 from summarizer.backend import BackendConfig, HFBackend
+from summarizer.prompt import ACRONYM_MARK, mark_acronyms
 from summarizer.trainset import ACRONYMS, SentenceExample, augment, examples_of
 
 TEXT = (
@@ -106,21 +107,28 @@ def test_augmentation_keeps_targets_on_the_changed_text(seed: int) -> None:
                     assert (new[field] == old[field]) or "," in new[field]
 
 
-def test_augmentation_swaps_an_acronym_alike_in_text_and_target() -> None:
-    sentence = "The UN said 40 UN staff fled the camp."
-    start = sentence.index("UN staff")
+# Every word the v3 prompt marks is swappable, long all-capital names included.
+@pytest.mark.parametrize("word", ["UN", "WHO", "ANTANANARIVO"])
+def test_augmentation_swaps_an_acronym_alike_in_text_and_target(word: str) -> None:
+    sentence = f"The {word} said 40 {word} staff fled the camp."
+    count = sentence.index("40")
+    start = sentence.index(f"{word} staff")
     example = SentenceExample(
-        "displacement", sentence, ({"count": (12, 14), "who": (start, start + 8)},), "t"
+        "displacement",
+        sentence,
+        ({"count": (count, count + 2), "who": (start, start + len(word) + 6)},),
+        "t",
     )
+    assert mark_acronyms(sentence).count(ACRONYM_MARK) == 2
     swapped = set()
     for seed in range(20):
         changed = augment(example, [], random.Random(seed))
         (who,) = [v["who"] for v in _values(changed)]
         acronym = who.removesuffix(" staff")
-        assert acronym in ACRONYMS
+        assert acronym == word or acronym in ACRONYMS
         assert changed.sentence.startswith(f"The {acronym} said")
         swapped.add(acronym)
-    assert len(swapped) > 3
+    assert len(swapped - {word}) > 3
 
 
 def _tiny_train_config(tmp_path: Path, **overrides: Any) -> Any:

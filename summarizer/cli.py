@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from summarizer.backend import Backend, BackendConfig, load_backend
+from summarizer.backend import DEFAULT_RECORD_BIAS, Backend, BackendConfig, load_backend
 from summarizer.errors import InputError, SummarizerError
 from summarizer.models import default_model
 
@@ -43,6 +43,13 @@ BeamsOption = Annotated[
         help="Beam width. 3 found 1-3 more validation facts in 237, at 2-3 times the time.",
     ),
 ]
+RecordBiasOption = Annotated[
+    float,
+    typer.Option(
+        "--record-bias",
+        help="Logit bonus for writing another record while a sentence has unclaimed figures.",
+    ),
+]
 FreeOption = Annotated[
     bool,
     typer.Option("--free", help="Decode without copy constraints (for comparison only)."),
@@ -64,6 +71,7 @@ class _ModelChoice:
     batch_size: int = 64
     beams: int = 1
     free: bool = False
+    record_bias: float = DEFAULT_RECORD_BIAS
 
     def load(self) -> Backend:
         if self.device not in ("auto", "cpu", "cuda"):
@@ -77,6 +85,7 @@ class _ModelChoice:
             batch_size=self.batch_size,
             num_beams=self.beams,
             constrained=not self.free,
+            record_bias=self.record_bias,
         )
         return load_backend(config)
 
@@ -103,6 +112,7 @@ def brief(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here.")] = None,
     beams: BeamsOption = 1,
     free: FreeOption = False,
+    record_bias: RecordBiasOption = DEFAULT_RECORD_BIAS,
 ) -> None:
     """Brief each ARTICLE: JSON on stdout (an array when several are given)."""
     from summarizer.ingest import read_article
@@ -121,7 +131,7 @@ def brief(
     if not readable:
         raise typer.Exit(failed.exit_code if failed else 2)
     try:
-        choice = _ModelChoice(model, device, dtype, batch_size, beams, free)
+        choice = _ModelChoice(model, device, dtype, batch_size, beams, free, record_bias)
         briefs = Pipeline(choice.load()).briefs(readable)
     except SummarizerError as error:
         raise _fail(error) from error
@@ -149,6 +159,7 @@ def batch(
     batch_size: BatchSizeOption = 64,
     chunk_size: Annotated[int, typer.Option(help="Articles briefed together.")] = 8,
     beams: BeamsOption = 1,
+    record_bias: RecordBiasOption = DEFAULT_RECORD_BIAS,
     shard: Annotated[
         str,
         typer.Option(
@@ -164,7 +175,8 @@ def batch(
 
     try:
         part = Shard.parse(shard)
-        pipeline = Pipeline(_ModelChoice(model, device, dtype, batch_size, beams).load())
+        choice = _ModelChoice(model, device, dtype, batch_size, beams, record_bias=record_bias)
+        pipeline = Pipeline(choice.load())
         total = sum(1 for _ in source.glob("*.txt")) if source.is_dir() else None
         with Progress(transient=True, console=None) as bar:
             task = bar.add_task("briefing", total=None if total is None else part.size(total))
@@ -195,6 +207,7 @@ def evaluate_command(
     ),
     beams: BeamsOption = 1,
     free: FreeOption = False,
+    record_bias: RecordBiasOption = DEFAULT_RECORD_BIAS,
 ) -> None:
     """Score briefs of the reference articles: factual recall per article and section."""
     from rich.console import Console
@@ -205,7 +218,7 @@ def evaluate_command(
     from summarizer.schema import SECTIONS
 
     try:
-        backend = _ModelChoice(model, device, dtype, 64, beams, free).load()
+        backend = _ModelChoice(model, device, dtype, 64, beams, free, record_bias).load()
         result = evaluate_pipeline(Pipeline(backend), EvalConfig(refs=refs))
     except SummarizerError as error:
         raise _fail(error) from error

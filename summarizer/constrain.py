@@ -25,7 +25,7 @@ from transformers import LogitsProcessor, PreTrainedTokenizerBase
 
 from summarizer.errors import ModelError
 from summarizer.fields import SECTION_FIELDS, FieldSpec
-from summarizer.numbers import count_figures
+from summarizer.numbers import count_figures, figure_phrases
 from summarizer.outformat import ABSENT, FIELD_SEPARATOR, NONE, label, surface
 from summarizer.schema import Section
 
@@ -54,6 +54,7 @@ class SourceTokens:
         self.can_start = [self._starts_word(s, e) for s, e in offsets]
         self.can_end = [self._ends_word(s, e) for s, e in offsets]
         self.banned = [i in banned for i in self.ids]
+        self.figures = len(figure_phrases(text))
         self.quantity = self._inside(count_figures(text))
         self.more = self._inside([m.span() for m in _MORE.finditer(text)])
 
@@ -393,6 +394,15 @@ class RowConstraint:
     def _label(self, field: int) -> tuple[int, ...]:
         return self.grammar.labels[field]
 
+    def next_record(self, state: State) -> int | None:
+        """The token that starts another record, where ending here would leave a figure
+        of a count section's sentence unclaimed by any record; else None."""
+        if not isinstance(state, InValue) or state.field + 1 < len(self.grammar.fields):
+            return None
+        if self.grammar.fields[0].kind != "count" or self.source.figures <= state.records + 1:
+            return None
+        return self._label(0)[0]
+
     def _after_value(self, field: int, records: int, used: int) -> set[int]:
         if field + 1 < len(self.grammar.fields):
             return {self._label(field + 1)[0]}
@@ -434,9 +444,14 @@ class RowConstraint:
 class CopyConstraintProcessor(LogitsProcessor):
     """Masks every token the grammar forbids, row by row, for batched generation."""
 
-    def __init__(self, rows: Sequence[RowConstraint], num_beams: int = 1) -> None:
+    def __init__(
+        self, rows: Sequence[RowConstraint], num_beams: int = 1, record_bias: float = 0.0
+    ) -> None:
         self.rows = list(rows)
         self.num_beams = num_beams
+        # Added to the logit of starting another record while the sentence still holds more
+        # figures than records written: a small model tends to stop after its first record.
+        self.record_bias = record_bias
         self._states: list[dict[tuple[int, ...], State]] = [{} for _ in self.rows]
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
@@ -450,6 +465,9 @@ class CopyConstraintProcessor(LogitsProcessor):
             # and the parser reports it.
             allowed = allowed or [constraint.grammar.eos]
             mask[row, allowed] = 0.0
+            more = constraint.next_record(state) if self.record_bias else None
+            if more is not None and more in allowed:
+                mask[row, more] = self.record_bias
         return scores + mask  # type: ignore[return-value]
 
     def _state(self, index: int, constraint: RowConstraint, prefix: tuple[int, ...]) -> State:

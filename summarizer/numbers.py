@@ -42,6 +42,8 @@ QUANTITY_WORD = re.compile(
 )
 
 
+# What may sit between the words of one figure: '130,000', '1.5 million', '40-50'.
+_FIGURE_GLUE = re.compile(r"[\s,.-]*")
 # A bare four-digit year ("in 2016", "a 2019 deal"): a figure, but never a count of people.
 _YEAR = re.compile(r"(?<![\d,.])(?:1[89]\d\d|20\d\d)(?![\d,.]\d|\d)")
 
@@ -54,6 +56,17 @@ def count_figures(text: str) -> list[tuple[int, int]]:
         for m in QUANTITY_WORD.finditer(text)
         if not any(a <= m.start() < b for a, b in years)
     ]
+
+
+def figure_phrases(text: str) -> list[tuple[int, int]]:
+    """Spans of whole figures: '130,000', 'two hundred' and '1.5 million' are one each."""
+    phrases: list[tuple[int, int]] = []
+    for start, end in count_figures(text):
+        if phrases and _FIGURE_GLUE.fullmatch(text, phrases[-1][1], start):
+            phrases[-1] = (phrases[-1][0], end)
+        else:
+            phrases.append((start, end))
+    return phrases
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
 from summarizer.backend import HFBackend
-from summarizer.constrain import ConstraintFactory, End, InValue, RowConstraint, SpanLimits, State
+from summarizer.constrain import (
+    ConstraintFactory,
+    CopyConstraintProcessor,
+    End,
+    InValue,
+    RowConstraint,
+    SpanLimits,
+    State,
+)
 from summarizer.outformat import parse_output
+from summarizer.schema import Section
 
 pytestmark = pytest.mark.model
 
@@ -134,3 +144,41 @@ def test_a_record_is_only_started_when_it_fits(tiny_backend: HFBackend) -> None:
     late = 200 - grammar.record_cost
     assert grammar.labels[0][0] in row.allowed(state, len(ids) - 1)
     assert row.allowed(state, late) == {grammar.eos}
+
+
+TWO_FIGURES = "Police said 12 people were killed and 30 were wounded."
+
+
+def _scores_after(
+    factory: ConstraintFactory, section: Section, sentence: str, prefix: list[int]
+) -> torch.Tensor:
+    """The processor's scores for the next token after ``prefix``, from all-zero logits."""
+    processor = CopyConstraintProcessor([factory.row(section, sentence)], record_bias=1.5)
+    scores = torch.zeros(1, len(factory.tokenizer))
+    return processor(torch.tensor([[0, *prefix]]), scores)[0]  # type: ignore[arg-type]
+
+
+# (section, sentence, records already written, whether another record is favoured)
+@pytest.mark.parametrize(
+    ("section", "sentence", "records", "favoured"),
+    [
+        ("casualties", TWO_FIGURES, 1, True),  # 30 is still unclaimed
+        ("casualties", TWO_FIGURES, 2, False),  # as many records as figures
+        ("casualties", SENTENCE, 1, False),  # one figure, one record
+        ("orders", TWO_FIGURES, 1, False),  # orders carry no count
+    ],
+)
+def test_record_bias_favours_another_record_only_while_figures_are_unclaimed(
+    factory: ConstraintFactory, section: Section, sentence: str, records: int, favoured: bool
+) -> None:
+    record: dict[str, str | tuple[int, int]] = (
+        {"count": (12, 14), "outcome": "killed"}
+        if section == "casualties"
+        else {"kind": "other", "requires": (0, 6)}
+    )
+    prefix = factory.target_ids(section, sentence, [record] * records)[:-1]
+    scores = _scores_after(factory, section, sentence, prefix)
+    grammar = factory.grammars[section]
+    assert scores[grammar.eos] == 0.0
+    assert scores[grammar.labels[0][0]] == (1.5 if favoured else 0.0)
+    assert scores.isfinite().sum() >= 2  # the bias only shifts, it never forbids

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from summarizer.numbers import parse_count
+from summarizer.numbers import figure_phrases, parse_count
 
 
 @pytest.mark.parametrize(
@@ -40,3 +40,18 @@ def test_digits_with_thousands_separators_round_trip(number: int) -> None:
 @given(st.text(max_size=60))
 def test_never_crashes(text: str) -> None:
     parse_count(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "figures"),
+    [
+        ("Turkey said 440 fighters died on Wednesday.", ["440"]),
+        ("Police said 12 people were killed and 30 wounded.", ["12", "30"]),
+        ("More than 130,000 fled and 1.5 million are homeless.", ["130,000", "1.5 million"]),
+        ("Two hundred were hurt and 40-50 are missing.", ["Two hundred", "40-50"]),
+        ("In 2019 hundreds of people fled.", ["hundreds"]),
+        ("Nobody was hurt.", []),
+    ],
+)
+def test_figure_phrases_count_whole_figures(text: str, figures: list[str]) -> None:
+    assert [text[a:b] for a, b in figure_phrases(text)] == figures

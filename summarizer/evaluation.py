@@ -9,6 +9,7 @@ from typing import Any
 
 from summarizer.annotations import AnnotatedArticle, article_text, load_annotations
 from summarizer.errors import ConfigError
+from summarizer.fields import choice_value, field_spec
 from summarizer.ingest import Article, read_article
 from summarizer.metrics import ReferenceBrief
 from summarizer.numbers import parse_count
@@ -37,9 +38,12 @@ def reference_from_annotation(item: AnnotatedArticle, name: str) -> ReferenceBri
         for field, value in fact.fields.items():
             if field in _UNSCORED:
                 continue
-            if field == "count":
+            spec = field_spec(fact.section, field)
+            if spec.kind == "count":
                 number = parse_count(value).value
                 expected.update({"count": number} if number is not None else {"count_text": value})
+            elif spec.kind == "choice":
+                expected[field] = choice_value(spec, value)
             else:
                 expected[field] = value
         facts[fact.section].append(expected)

@@ -59,6 +59,11 @@ SECTION_FIELDS: dict[Section, tuple[FieldSpec, ...]] = {
 }
 
 
+def choice_value(spec: FieldSpec, text: str) -> bool | str:
+    """A choice as the schema holds it: yes/no choices become booleans."""
+    return text == "yes" if spec.choices == YES_NO else text
+
+
 def field_spec(section: Section, name: str) -> FieldSpec:
     for spec in SECTION_FIELDS[section]:
         if spec.name == name:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from summarizer.fields import SECTION_FIELDS
+from summarizer.fields import SECTION_FIELDS, choice_value
 from summarizer.numbers import parse_count
 from summarizer.parse import SentenceRecord
 from summarizer.schema import (
@@ -119,7 +119,7 @@ def ground_record(item: SentenceRecord, article: str) -> tuple[Strict | None, li
         if value is None:
             continue
         if spec.kind == "choice":
-            fields[spec.name] = value == "yes" if spec.choices == ("yes", "no") else value
+            fields[spec.name] = choice_value(spec, value)
             continue
         match = align(value, sentence.text)
         if match is None:

@@ -4,6 +4,8 @@ from typing import Any
 
 import pytest
 
+from summarizer.annotations import AnnotatedArticle
+from summarizer.evaluation import reference_from_annotation
 from summarizer.metrics import ReferenceBrief, aggregate, fact_matches, score_brief
 
 
@@ -80,3 +82,31 @@ def test_recall_and_precision_per_section() -> None:
     ]
     total = aggregate([score, score])
     assert (total["expected"], total["matched"], total["recall"]) == (6, 2, 0.3333)
+
+
+ESCAPE = "Twelve inmates escaped overnight and some were recaptured, police said."
+
+
+# An annotation holds choices as text ("yes"); a brief holds recaptured as a boolean.
+@pytest.mark.parametrize(
+    ("annotated", "predicted", "matches"),
+    [("yes", True, True), ("no", False, True), ("yes", False, False), ("no", None, False)],
+)
+def test_annotated_yes_no_choice_matches_the_briefs_boolean(
+    annotated: str, predicted: bool | None, matches: bool
+) -> None:
+    item = AnnotatedArticle(
+        corpus="test",
+        id="a",
+        text=ESCAPE,
+        facts=[
+            {
+                "section": "escapes",
+                "evidence": ESCAPE,
+                "fields": {"count": "Twelve", "recaptured": annotated},
+            }
+        ],
+    )
+    reference = reference_from_annotation(item, "a")
+    record = {"count": 12, "count_text": {"text": "Twelve"}, "recaptured": predicted}
+    assert score_brief({"escapes": [record]}, reference)["matched"] == int(matches)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from summarizer.fields import SECTION_FIELDS, choice_value
-from summarizer.numbers import parse_count
+from summarizer.numbers import parse_count, whole_count
 from summarizer.parse import SentenceRecord
 from summarizer.schema import (
     RECORD_TYPES,
@@ -132,7 +132,10 @@ def ground_record(item: SentenceRecord, article: str) -> tuple[Strict | None, li
             if spec.required:
                 return None, dropped
             continue
-        start, end = sentence.start + match.start, sentence.start + match.end
+        start, end = match.start, match.end
+        if spec.kind == "count":
+            start, end = whole_count(sentence.text, start, end)
+        start, end = sentence.start + start, sentence.start + end
         grounded = GroundedText(
             start=start, end=end, text=article[start:end], alignment=match.alignment
         )

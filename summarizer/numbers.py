@@ -58,15 +58,57 @@ def count_figures(text: str) -> list[tuple[int, int]]:
     ]
 
 
+# "hundreds of thousands" is one figure: a plural scale word, "of", a scale word.
+_PLURAL_SCALE = re.compile(r"\b(?:tens|dozens|scores|hundreds|thousands|millions)$", re.IGNORECASE)
+_SCALE_OF = re.compile(r"\s+of\s+")
+_SCALE_WORD = re.compile(r"(?:hundreds?|thousands?|millions?|billions?)\b", re.IGNORECASE)
+# In "as many as 10,000" the word "many" belongs to the qualifier, not to a figure.
+_QUALIFYING_QUANTITY = re.compile(r"\bas\s+(?:many|few)\s+as\b", re.IGNORECASE)
+# What may stand right before a figure as part of its count: 'more than', 'tens of'.
+_COUNT_LEAD = re.compile(
+    r"\b(?:" + "|".join(p for p, _ in _QUALIFIERS) + r"|tens of|dozens of|scores of)\s+",
+    re.IGNORECASE,
+)
+
+
+def _joined(text: str, previous: tuple[int, int], start: int) -> bool:
+    if _FIGURE_GLUE.fullmatch(text, previous[1], start):
+        return True
+    return bool(
+        _SCALE_OF.fullmatch(text, previous[1], start)
+        and _PLURAL_SCALE.search(text, previous[0], previous[1])
+        and _SCALE_WORD.match(text, start)
+    )
+
+
 def figure_phrases(text: str) -> list[tuple[int, int]]:
-    """Spans of whole figures: '130,000', 'two hundred' and '1.5 million' are one each."""
+    """Spans of whole figures: '130,000', 'two hundred', '1.5 million' and 'hundreds of
+    thousands' are one each; the 'many' of 'as many as' is none."""
+    qualifying = [m.span() for m in _QUALIFYING_QUANTITY.finditer(text)]
     phrases: list[tuple[int, int]] = []
     for start, end in count_figures(text):
-        if phrases and _FIGURE_GLUE.fullmatch(text, phrases[-1][1], start):
+        if any(a <= start < b for a, b in qualifying):
+            continue
+        if phrases and _joined(text, phrases[-1], start):
             phrases[-1] = (phrases[-1][0], end)
         else:
             phrases.append((start, end))
     return phrases
+
+
+def whole_count(text: str, start: int, end: int) -> tuple[int, int]:
+    """``text[start:end]`` widened to the whole figures it touches and the qualifier right
+    before them: a model may stop at 'hundreds' of 'hundreds of thousands' or start at
+    'many' of 'as many as 10,000', and the count it meant is the whole phrase."""
+    touched = [(a, b) for a, b in figure_phrases(text) if a < end and start < b]
+    if not touched:
+        return start, end
+    first, end = touched[0][0], max(end, touched[-1][1])
+    start = min(start, first)
+    for lead in _COUNT_LEAD.finditer(text, 0, first):
+        if lead.end() == first and lead.start() <= start:
+            return lead.start(), end
+    return start, end
 
 
 @dataclass(frozen=True)

@@ -102,6 +102,19 @@ def test_invented_number_is_dropped_and_reported() -> None:
     assert article[who.start : who.end] == "Kurdish fighters"
 
 
+def test_a_count_cut_short_is_grounded_as_its_whole_phrase() -> None:
+    text = "Floods left 108 dead, and hundreds of thousands were evacuated."
+    sentence = Sentence(0, 10, 10 + len(text), text, False)
+    article = " " * 10 + text
+    values = {"count": "hundreds", "who": None, "origin": None, "according_to": None}
+    raw = RawRecord("displacement", {**values, "when": None})
+    record, dropped = ground_record(SentenceRecord(raw, sentence), article)
+    assert record is not None and not dropped
+    count_text = record.count_text  # type: ignore[attr-defined]
+    assert article[count_text.start : count_text.end] == "hundreds of thousands"
+    assert count_text.text == "hundreds of thousands"
+
+
 def test_missing_required_value_drops_the_record() -> None:
     sentence = Sentence(0, 0, 30, "The mayor ordered a curfew.", False)
     raw = RawRecord(

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from summarizer.numbers import figure_phrases, parse_count
+from summarizer.numbers import figure_phrases, parse_count, whole_count
 
 
 @pytest.mark.parametrize(
@@ -51,7 +51,35 @@ def test_never_crashes(text: str) -> None:
         ("Two hundred were hurt and 40-50 are missing.", ["Two hundred", "40-50"]),
         ("In 2019 hundreds of people fled.", ["hundreds"]),
         ("Nobody was hurt.", []),
+        ("108 are dead and hundreds of thousands evacuated.", ["108", "hundreds of thousands"]),
+        ("As many as 10,000 died.", ["10,000"]),
+        ("Two of the 12 were hurt.", ["Two", "12"]),
     ],
 )
 def test_figure_phrases_count_whole_figures(text: str, figures: list[str]) -> None:
     assert [text[a:b] for a, b in figure_phrases(text)] == figures
+
+
+# (sentence, the count a model copied, the count grounding keeps)
+@pytest.mark.parametrize(
+    ("text", "copied", "whole"),
+    [
+        ("108 dead and hundreds of thousands evacuated.", "hundreds", "hundreds of thousands"),
+        ("As many as 10,000 people died.", "many as 10,000", "As many as 10,000"),
+        ("As many as 10,000 people died.", "10,000", "As many as 10,000"),
+        ("It forced tens of thousands to flee.", "thousands", "tens of thousands"),
+        ("The UN says more than 130,000 fled.", "130,000", "more than 130,000"),
+        ("The UN says more than 130,000 fled.", "more than 130,000", "more than 130,000"),
+        ("Some 1.5 million were displaced.", "1.5", "Some 1.5 million"),
+        ("Police said 12 people were killed.", "12", "12"),
+        ("Police said 12 people were killed.", "12 people", "12 people"),
+        ("Two of the 12 were hurt.", "Two", "Two"),  # two figures stay apart
+        ("Rescuers said many were hurt.", "many", "many"),
+    ],
+)
+def test_whole_count_widens_a_copied_count_to_its_phrase(
+    text: str, copied: str, whole: str
+) -> None:
+    start = text.index(copied)
+    widened = whole_count(text, start, start + len(copied))
+    assert text[slice(*widened)] == whole

@@ -45,10 +45,43 @@ def _filled(record: Strict) -> int:
     return sum(value is not None for value in record.model_dump().values())
 
 
+def _who_distance(record: Casualty | Displacement | Escape) -> int:
+    """Characters between a record's count and its ``who``: the nearer reading is preferred."""
+    count, who = record.count_text, record.who
+    if count is None or who is None:
+        return 0
+    return max(who.start - count.end, count.start - who.end, 0)
+
+
+def one_record_per_figure(records: Iterable[Strict]) -> list[Strict]:
+    """Records of one section that copy the same figure of the article are one fact.
+
+    A model asked for every figure of a sentence sometimes writes one figure twice with
+    different people ("290 policemen" and "290 officers"); keep the record that states the
+    most fields and, of equals, the one whose ``who`` stands nearest its figure.
+    """
+    kept: dict[object, Strict] = {}
+    for index, record in enumerate(records):
+        count = getattr(record, "count_text", None)
+        if count is None:
+            kept[index] = record
+            continue
+        key = (count.start, count.end, getattr(record, "outcome", None))
+        held = kept.get(key)
+        if held is None or _preference(record) > _preference(held):
+            kept[key] = record
+    return list(kept.values())
+
+
+def _preference(record: Strict) -> tuple[int, int]:
+    assert isinstance(record, Casualty | Displacement | Escape)
+    return _filled(record), -_who_distance(record)
+
+
 def dedupe(records: Iterable[Strict]) -> list[Strict]:
     """Keep one record per fact: the one that states the most fields, first in the article."""
     best: dict[tuple[object, ...], Strict] = {}
-    for record in records:
+    for record in one_record_per_figure(records):
         key = record_key(record)
         if key not in best or _filled(record) > _filled(best[key]):
             best[key] = record

@@ -42,6 +42,10 @@ class SpanLimits:
     output_tokens: int = 400
 
 
+# A hyphen inside a word: "dusk-to-dawn", "Kurdish-led", "40-50".
+_HYPHENATED = re.compile(r"(?<=\w)-\w")
+
+
 class SourceTokens:
     """A sentence as token ids, with what each token may be in a copied span."""
 
@@ -63,11 +67,14 @@ class SourceTokens:
         return [any(s < b and e > a for a, b in spans) for s, e in self.offsets]
 
     def _cuts_word(self, position: int) -> bool:
-        """Whether a boundary before ``position`` cuts a word, or a figure like 130,000."""
+        """Whether a boundary before ``position`` cuts a word, a hyphenated word like
+        dusk-to-dawn or 40-50, or a figure like 130,000."""
         text = self.text
         if position <= 0 or position >= len(text):
             return False
         if text[position - 1].isalnum() and text[position].isalnum():
+            return True
+        if _HYPHENATED.match(text, position) or _HYPHENATED.match(text, position - 1):
             return True
         before, mark, after = text[position - 1], text[position], text[position + 1 : position + 2]
         after_mark = position >= 2 and text[position - 2].isdigit() and before in ",."

@@ -182,3 +182,32 @@ def test_record_bias_favours_another_record_only_while_figures_are_unclaimed(
     assert scores[grammar.eos] == 0.0
     assert scores[grammar.labels[0][0]] == (1.5 if favoured else 0.0)
     assert scores.isfinite().sum() >= 2  # the bias only shifts, it never forbids
+
+
+HYPHENS = "A dusk-to-dawn curfew held and 40-50 died north - east of Goma."
+
+
+# (phrase of HYPHENS, whether a copied value may start there, whether it may end there)
+@pytest.mark.parametrize(
+    ("phrase", "starts", "ends"),
+    [
+        ("dusk-to-dawn", True, True),
+        ("dusk", True, False),  # a hyphenated word is one word
+        ("to-dawn", False, True),
+        ("dawn", False, True),
+        ("40-50", True, True),
+        ("50", False, True),
+        ("40", True, False),
+        ("north", True, True),  # a spaced dash separates words
+        ("east", True, True),
+    ],
+)
+def test_a_copied_value_never_splits_a_hyphenated_word(
+    factory: ConstraintFactory, phrase: str, starts: bool, ends: bool
+) -> None:
+    source = factory.source(HYPHENS)
+    begin = HYPHENS.index(phrase)
+    finish = begin + len(phrase)
+    first = next(i for i, (s, e) in enumerate(source.offsets) if s <= begin < e)
+    last = next(i for i, (s, e) in enumerate(source.offsets) if s < finish <= e)
+    assert (source.can_start[first], source.can_end[last]) == (starts, ends)

@@ -44,6 +44,8 @@ class SpanLimits:
 
 # A hyphen inside a word: "dusk-to-dawn", "Kurdish-led", "40-50".
 _HYPHENATED = re.compile(r"(?<=\w)-\w")
+# Initials with full stops, one word: "U.N.", "U.S.".
+_INITIALS = re.compile(r"\b(?:[A-Za-z]\.){2,}")
 
 
 class SourceTokens:
@@ -55,6 +57,7 @@ class SourceTokens:
         self.ids: list[int] = list(encoded["input_ids"])
         offsets = [tuple(o) for o in encoded["offset_mapping"]]
         self.offsets: list[tuple[int, int]] = offsets  # type: ignore[assignment]
+        self._initials = [m.span() for m in _INITIALS.finditer(text)]
         self.can_start = [self._starts_word(s, e) for s, e in offsets]
         self.can_end = [self._ends_word(s, e) for s, e in offsets]
         self.banned = [i in banned for i in self.ids]
@@ -68,13 +71,16 @@ class SourceTokens:
 
     def _cuts_word(self, position: int) -> bool:
         """Whether a boundary before ``position`` cuts a word, a hyphenated word like
-        dusk-to-dawn or 40-50, or a figure like 130,000."""
+        dusk-to-dawn or 40-50, initials like U.N. (before their last stop), or a figure
+        like 130,000."""
         text = self.text
         if position <= 0 or position >= len(text):
             return False
         if text[position - 1].isalnum() and text[position].isalnum():
             return True
         if _HYPHENATED.match(text, position) or _HYPHENATED.match(text, position - 1):
+            return True
+        if any(start < position < end - 1 for start, end in self._initials):
             return True
         before, mark, after = text[position - 1], text[position], text[position + 1 : position + 2]
         after_mark = position >= 2 and text[position - 2].isdigit() and before in ",."

@@ -184,7 +184,7 @@ def test_record_bias_favours_another_record_only_while_figures_are_unclaimed(
     assert scores.isfinite().sum() >= 2  # the bias only shifts, it never forbids
 
 
-HYPHENS = "A dusk-to-dawn curfew held and 40-50 died north - east of Goma."
+HYPHENS = "A dusk-to-dawn curfew held and 40-50 died north - east of Goma, the U.N. said."
 
 
 # (phrase of HYPHENS, whether a copied value may start there, whether it may end there)
@@ -200,9 +200,12 @@ HYPHENS = "A dusk-to-dawn curfew held and 40-50 died north - east of Goma."
         ("40", True, False),
         ("north", True, True),  # a spaced dash separates words
         ("east", True, True),
+        ("the U.N", True, True),  # initials are one word, copied up to their last letter
+        ("the U", True, False),
+        ("N. said", False, True),
     ],
 )
-def test_a_copied_value_never_splits_a_hyphenated_word(
+def test_a_copied_value_never_splits_a_hyphenated_word_or_initials(
     factory: ConstraintFactory, phrase: str, starts: bool, ends: bool
 ) -> None:
     source = factory.source(HYPHENS)

@@ -2,7 +2,16 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.schema import SECTIONS, Casualty, Escape, GroundedText, Section, Span, Strict
+from summarizer.schema import (
+    SECTIONS,
+    Casualty,
+    Escape,
+    GroundedText,
+    Order,
+    Section,
+    Span,
+    Strict,
+)
 from summarizer.segment import Sentence
 from summarizer.summary import summarize
 
@@ -33,6 +42,9 @@ def _records(section: Section, record: Strict) -> dict[Section, list[Strict]]:
         ("Police said 12 civilians were killed.", "12", "civilians", "12 civilians"),
         ("Its fighters were killed in the raid.", None, "Its fighters", "Its fighters"),
         ("Several people were killed.", None, None, "People"),
+        ("Hundreds of villagers were killed.", "Hundreds", "villagers", "Hundreds of villagers"),
+        ("Police said 12 were killed.", "12", None, "12"),
+        ("It said dozens were killed.", "dozens", None, "Dozens"),  # a line starts in capitals
     ],
 )
 def test_casualty_lines_read_as_english(
@@ -58,3 +70,71 @@ def test_escape_lines_name_where_from() -> None:
     )
     summary = summarize([], _records("escapes", record))
     assert summary == "Forty inmates escaped from the county jail."
+
+
+# (sentence, issued_by, binds, requires, the summary's line)
+@pytest.mark.parametrize(
+    ("sentence", "issued_by", "binds", "requires", "line"),
+    [
+        (
+            "The governor ordered all residents to leave the valley.",
+            "The governor",
+            "all residents",
+            "to leave the valley",
+            "The governor ordered all residents to leave the valley",
+        ),
+        (
+            "The command ordered all taxis off the roads.",
+            "The command",
+            "all taxis",
+            "off the roads",
+            "The command ordered all taxis off the roads",
+        ),
+        (
+            "The command ordered all taxis off the roads.",
+            "The command",
+            "all taxis off the roads",
+            "off the roads",
+            "The command ordered all taxis off the roads",
+        ),
+        (
+            "The mayor imposed a curfew on all residents.",
+            "The mayor",
+            "all residents",
+            "a curfew",
+            "The mayor ordered a curfew, binding all residents",
+        ),
+        (
+            "All units must be back within ten days, the army said.",
+            "the army",
+            "All units",
+            "be back within ten days",
+            "The army ordered all units be back within ten days",
+        ),
+        (
+            "The ministry decided to close every school.",
+            "The ministry",
+            None,
+            "to close every school",
+            "The ministry issued an order to close every school",
+        ),
+        (
+            "A curfew was imposed on the city.",
+            None,
+            None,
+            "A curfew",
+            "An authority ordered a curfew",
+        ),
+    ],
+)
+def test_order_lines_read_as_english(
+    sentence: str, issued_by: str | None, binds: str | None, requires: str, line: str
+) -> None:
+    record = Order(
+        kind="other",
+        issued_by=_grounded(sentence, issued_by),
+        binds=_grounded(sentence, binds),
+        requires=_grounded(sentence, requires),
+        evidence=Span(start=0, end=len(sentence), text=sentence),
+    )
+    assert summarize([], _records("orders", record)) == f"{line}."

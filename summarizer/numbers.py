@@ -59,7 +59,7 @@ def count_figures(text: str) -> list[tuple[int, int]]:
 
 
 # "hundreds of thousands" is one figure: a plural scale word, "of", a scale word.
-_PLURAL_SCALE = re.compile(r"\b(?:tens|dozens|scores|hundreds|thousands|millions)$", re.IGNORECASE)
+PLURAL_SCALE = re.compile(r"\b(?:tens|dozens|scores|hundreds|thousands|millions)$", re.IGNORECASE)
 _SCALE_OF = re.compile(r"\s+of\s+")
 _SCALE_WORD = re.compile(r"(?:hundreds?|thousands?|millions?|billions?)\b", re.IGNORECASE)
 # In "as many as 10,000" the word "many" belongs to the qualifier, not to a figure.
@@ -76,7 +76,7 @@ def _joined(text: str, previous: tuple[int, int], start: int) -> bool:
         return True
     return bool(
         _SCALE_OF.fullmatch(text, previous[1], start)
-        and _PLURAL_SCALE.search(text, previous[0], previous[1])
+        and PLURAL_SCALE.search(text, previous[0], previous[1])
         and _SCALE_WORD.match(text, start)
     )
 

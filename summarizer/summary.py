@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from summarizer.numbers import PLURAL_SCALE
 from summarizer.schema import (
     SECTIONS,
     Casualty,
@@ -19,8 +20,6 @@ from summarizer.segment import Sentence
 MAX_FACTS = 6
 # "56 of its fighters": a figure before people named by a possessive needs its "of".
 _POSSESSIVES = ("its ", "their ", "his ", "her ", "our ", "the ")
-# "Hundreds of supporters": a vague plural count needs its "of" too.
-_VAGUE_PLURAL = re.compile(r"\b(?:tens|dozens|scores|hundreds|thousands|millions)$", re.IGNORECASE)
 # What an order requires reads as a thing ordered ("a curfew") or as what the bound must do.
 _THING = re.compile(r"^(?:a|an|the|all|new|its|their)\b", re.IGNORECASE)
 
@@ -42,7 +41,8 @@ def _per(value: GroundedText | None) -> str:
 
 def _figure(record: Casualty | Displacement | Escape) -> str:
     count, who = _text(record.count_text), _text(record.who)
-    needs_of = who.lower().startswith(_POSSESSIVES) or _VAGUE_PLURAL.search(count)
+    # "Hundreds of supporters": a vague plural count needs its "of" too.
+    needs_of = who.lower().startswith(_POSSESSIVES) or PLURAL_SCALE.search(count)
     if count and who and needs_of and not count.lower().endswith(" of"):
         count += " of"
     return " ".join(filter(None, [count, who])) or "People"

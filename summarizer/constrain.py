@@ -42,8 +42,8 @@ class SpanLimits:
     output_tokens: int = 400
 
 
-# A hyphen inside a word: "dusk-to-dawn", "Kurdish-led", "40-50".
-_HYPHENATED = re.compile(r"(?<=\w)-\w")
+# A hyphen inside a word: "dusk-to-dawn", "Kurdish-led", "40-50", "U.S.-led".
+_HYPHENATED = re.compile(r"(?<=[\w.])-\w")
 # Initials with full stops, one word: "U.N.", "U.S.".
 _INITIALS = re.compile(r"\b(?:[A-Za-z]\.){2,}")
 

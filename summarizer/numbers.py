@@ -42,8 +42,11 @@ QUANTITY_WORD = re.compile(
 )
 
 
-# What may sit between the words of one figure: '130,000', '1.5 million', '40-50'.
-_FIGURE_GLUE = re.compile(r"[\s,.-]*")
+# What may sit between the words of one figure: '1.5 million', '40-50', 'two hundred'. A
+# comma or stop joins only digits it touches ('130,000', '1.5'), never '12, 40'.
+_FIGURE_GLUE = re.compile(r"[\s-]*")
+# A digit inside a name is no figure: 'M23', 'COVID-19', 'F-16'.
+_NAME_WITH_DIGITS = re.compile(r"\b[A-Za-z][\w-]*?\d[\w-]*")
 # A bare four-digit year ("in 2016", "a 2019 deal"): a figure, but never a count of people.
 _YEAR = re.compile(r"(?<![\d,.])(?:1[89]\d\d|20\d\d)(?![\d,.]\d|\d)")
 
@@ -64,16 +67,18 @@ _SCALE_OF = re.compile(r"\s+of\s+")
 _SCALE_WORD = re.compile(r"(?:hundreds?|thousands?|millions?|billions?)\b", re.IGNORECASE)
 # In "as many as 10,000" the word "many" belongs to the qualifier, not to a figure.
 _QUALIFYING_QUANTITY = re.compile(r"\bas\s+(?:many|few)\s+as\b", re.IGNORECASE)
-# What may stand right before a figure as part of its count: 'more than', 'tens of'.
-_COUNT_LEAD = re.compile(
-    r"\b(?:" + "|".join(p for p, _ in _QUALIFIERS) + r"|tens of|dozens of|scores of)\s+",
-    re.IGNORECASE,
+# Words that make part of the figure they stand before: 'tens of thousands'.
+_SCALE_LEAD = re.compile(r"\b(?:tens|dozens|scores) of\s+", re.IGNORECASE)
+_QUALIFIER_LEAD = re.compile(
+    r"\b(?:" + "|".join(p for p, _ in _QUALIFIERS) + r")\s+", re.IGNORECASE
 )
 
 
 def _joined(text: str, previous: tuple[int, int], start: int) -> bool:
     if _FIGURE_GLUE.fullmatch(text, previous[1], start):
         return True
+    if text[previous[1] : start] in (",", ".") and text[previous[1] - 1].isdigit():
+        return text[start].isdigit()
     return bool(
         _SCALE_OF.fullmatch(text, previous[1], start)
         and PLURAL_SCALE.search(text, previous[0], previous[1])
@@ -84,10 +89,11 @@ def _joined(text: str, previous: tuple[int, int], start: int) -> bool:
 def figure_phrases(text: str) -> list[tuple[int, int]]:
     """Spans of whole figures: '130,000', 'two hundred', '1.5 million' and 'hundreds of
     thousands' are one each; the 'many' of 'as many as' is none."""
-    qualifying = [m.span() for m in _QUALIFYING_QUANTITY.finditer(text)]
+    skipped = [m.span() for m in _QUALIFYING_QUANTITY.finditer(text)]
+    skipped += [m.span() for m in _NAME_WITH_DIGITS.finditer(text)]
     phrases: list[tuple[int, int]] = []
     for start, end in count_figures(text):
-        if any(a <= start < b for a, b in qualifying):
+        if any(a <= start < b for a, b in skipped):
             continue
         if phrases and _joined(text, phrases[-1], start):
             phrases[-1] = (phrases[-1][0], end)
@@ -97,16 +103,22 @@ def figure_phrases(text: str) -> list[tuple[int, int]]:
 
 
 def whole_count(text: str, start: int, end: int) -> tuple[int, int]:
-    """``text[start:end]`` widened to the whole figures it touches and the qualifier right
-    before them: a model may stop at 'hundreds' of 'hundreds of thousands' or start at
-    'many' of 'as many as 10,000', and the count it meant is the whole phrase."""
+    """``text[start:end]`` widened to the whole figures it touches: a model may stop at
+    'hundreds' of 'hundreds of thousands', or start inside a qualifier ('many as 10,000').
+
+    A qualifier the copy left out entirely stays out: in 'worried about 300 miners' the
+    'about' is no qualifier, and only the copy can tell.
+    """
     touched = [(a, b) for a, b in figure_phrases(text) if a < end and start < b]
     if not touched:
         return start, end
     first, end = touched[0][0], max(end, touched[-1][1])
+    for lead in _SCALE_LEAD.finditer(text, 0, first):
+        if lead.end() == first:
+            first = lead.start()
     start = min(start, first)
-    for lead in _COUNT_LEAD.finditer(text, 0, first):
-        if lead.end() == first and lead.start() <= start:
+    for lead in _QUALIFIER_LEAD.finditer(text, 0, first):
+        if lead.end() == first and lead.start() < start < lead.end():
             return lead.start(), end
     return start, end
 

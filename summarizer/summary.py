@@ -21,7 +21,7 @@ MAX_FACTS = 6
 # "56 of its fighters": a figure before people named by a possessive needs its "of".
 _POSSESSIVES = ("its ", "their ", "his ", "her ", "our ", "the ")
 # What an order requires reads as a thing ordered ("a curfew") or as what the bound must do.
-_THING = re.compile(r"^(?:a|an|the|all|new|its|their)\b", re.IGNORECASE)
+_THING = re.compile(r"^(?:a|an|the|all|its|their)\s", re.IGNORECASE)
 
 
 def summarize(sentences: list[Sentence], records: dict[Section, list[Strict]]) -> str:
@@ -73,10 +73,12 @@ def _order_line(order: Order) -> str:
     binds = _inside(_text(order.binds))
     if order.binds and order.requires and _within(order.requires, order.binds):
         return f"{who} ordered {binds}"  # the model copied what is required into binds
+    if order.binds and order.requires and _within(order.binds, order.requires):
+        return f"{who} ordered {requires}"
     if binds and _THING.match(requires):
         return f"{who} ordered {requires}, binding {binds}"
     if binds:
-        return f"{who} ordered {binds} {requires}"
+        return f"{who} ordered {binds} {requires}".strip()
     if requires.lower().startswith("to "):
         return f"{who} issued an order {requires}"
     return f"{who} ordered {requires}"

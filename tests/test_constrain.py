@@ -184,7 +184,10 @@ def test_record_bias_favours_another_record_only_while_figures_are_unclaimed(
     assert scores.isfinite().sum() >= 2  # the bias only shifts, it never forbids
 
 
-HYPHENS = "A dusk-to-dawn curfew held and 40-50 died north - east of Goma, the U.N. said."
+HYPHENS = (
+    "A dusk-to-dawn curfew held and 40-50 died north - east of Goma, the U.N. said of "
+    "U.S.-led raids."
+)
 
 
 # (phrase of HYPHENS, whether a copied value may start there, whether it may end there)
@@ -203,6 +206,8 @@ HYPHENS = "A dusk-to-dawn curfew held and 40-50 died north - east of Goma, the U
         ("the U.N", True, True),  # initials are one word, copied up to their last letter
         ("the U", True, False),
         ("N. said", False, True),
+        ("U.S.-led raids", True, True),
+        ("led raids", False, True),
     ],
 )
 def test_a_copied_value_never_splits_a_hyphenated_word_or_initials(

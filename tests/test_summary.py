@@ -98,6 +98,20 @@ def test_escape_lines_name_where_from() -> None:
             "The command ordered all taxis off the roads",
         ),
         (
+            "The governor ordered all residents to leave.",
+            "The governor",
+            "all residents",
+            "all residents to leave",
+            "The governor ordered all residents to leave",
+        ),
+        (
+            "The mayor ordered New York residents to stay home.",
+            "The mayor",
+            "New York residents",
+            "to stay home",
+            "The mayor ordered New York residents to stay home",
+        ),
+        (
             "The mayor imposed a curfew on all residents.",
             "The mayor",
             "all residents",

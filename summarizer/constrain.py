@@ -25,7 +25,7 @@ from transformers import LogitsProcessor, PreTrainedTokenizerBase
 
 from summarizer.errors import ModelError
 from summarizer.fields import SECTION_FIELDS, FieldSpec
-from summarizer.numbers import count_figures, figure_phrases
+from summarizer.numbers import count_figures, figure_phrases, separates_digits
 from summarizer.outformat import ABSENT, FIELD_SEPARATOR, NONE, label, surface
 from summarizer.schema import Section
 
@@ -82,11 +82,7 @@ class SourceTokens:
             return True
         if any(start < position < end - 1 for start, end in self._initials):
             return True
-        before, mark, after = text[position - 1], text[position], text[position + 1 : position + 2]
-        after_mark = position >= 2 and text[position - 2].isdigit() and before in ",."
-        return (before.isdigit() and mark in ",." and after.isdigit()) or (
-            after_mark and mark.isdigit()
-        )
+        return separates_digits(text, position) or separates_digits(text, position - 1)
 
     def _starts_word(self, start: int, end: int) -> bool:
         piece = self.text[start:end]

@@ -74,11 +74,21 @@ _QUALIFIER_LEAD = re.compile(
 )
 
 
+def separates_digits(text: str, index: int) -> bool:
+    """Whether ``text[index]`` is a comma or stop inside a number: '130,000', '1.5'."""
+    return (
+        0 < index < len(text) - 1
+        and text[index] in ",."
+        and text[index - 1].isdigit()
+        and text[index + 1].isdigit()
+    )
+
+
 def _joined(text: str, previous: tuple[int, int], start: int) -> bool:
     if _FIGURE_GLUE.fullmatch(text, previous[1], start):
         return True
-    if text[previous[1] : start] in (",", ".") and text[previous[1] - 1].isdigit():
-        return text[start].isdigit()
+    if start == previous[1] + 1 and separates_digits(text, previous[1]):
+        return True
     return bool(
         _SCALE_OF.fullmatch(text, previous[1], start)
         and PLURAL_SCALE.search(text, previous[0], previous[1])
@@ -113,14 +123,18 @@ def whole_count(text: str, start: int, end: int) -> tuple[int, int]:
     if not touched:
         return start, end
     first, end = touched[0][0], max(end, touched[-1][1])
-    for lead in _SCALE_LEAD.finditer(text, 0, first):
-        if lead.end() == first:
-            first = lead.start()
+    if scale := _lead_before(_SCALE_LEAD, text, first):
+        first = scale.start()
     start = min(start, first)
-    for lead in _QUALIFIER_LEAD.finditer(text, 0, first):
-        if lead.end() == first and lead.start() < start < lead.end():
-            return lead.start(), end
+    qualifier = _lead_before(_QUALIFIER_LEAD, text, first)
+    if qualifier and qualifier.start() < start < qualifier.end():
+        return qualifier.start(), end
     return start, end
+
+
+def _lead_before(lead: re.Pattern[str], text: str, position: int) -> re.Match[str] | None:
+    """The match of ``lead`` that ends right at ``position``, if any."""
+    return next((m for m in lead.finditer(text, 0, position) if m.end() == position), None)
 
 
 @dataclass(frozen=True)

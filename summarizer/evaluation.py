@@ -16,7 +16,8 @@ from summarizer.numbers import parse_count
 from summarizer.pipeline import Pipeline
 from summarizer.schema import SECTIONS
 
-DEFAULT_METRIC = Path(__file__).resolve().parent.parent / "eval" / "brief_recall"
+# The metric is an `evaluate` module shipped inside the package, so an installed wheel has it.
+DEFAULT_METRIC = Path(__file__).resolve().parent / "brief_recall"
 
 
 @dataclass(frozen=True)

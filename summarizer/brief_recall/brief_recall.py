@@ -1,8 +1,9 @@
 """Factual recall of structured briefs against hand-written reference briefs.
 
-Load offline with ``evaluate.load("eval/brief_recall")``. Predictions are briefs and
-references are reference briefs, each as a JSON string; the scoring itself lives in
-``summarizer.metrics`` so it is unit-tested with the package.
+It ships inside the package: load it offline with
+``evaluate.load(str(summarizer.evaluation.METRIC_DIR))``. Predictions are briefs and references
+are reference briefs, each as a JSON string; the scoring itself lives in ``summarizer.metrics``
+so it is unit-tested with the package.
 """
 
 import json

@@ -2,19 +2,27 @@
 
 Each finished item is appended as a single ``write`` of one full line. A run killed midway
 leaves at most one partial last line; the next run cuts it off, skips every id already in
-the file and carries on.
+the file and carries on. A write that fails (disk full) is undone before the run stops, and
+one run at a time holds the output: a second one on the same file is refused.
+
+One article that cannot be briefed, whatever the reason, is recorded as a bad item and the
+run goes on; only a model that fails on several articles in a row stops it.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from contextlib import suppress
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from types import TracebackType
 
-from summarizer.errors import ConfigError, InputError, SummarizerError
+from summarizer.errors import ConfigError, InputError, ModelError, OutputError
 from summarizer.ingest import DEFAULT_MAX_BYTES, Article, parse_article, read_article
 from summarizer.pipeline import Pipeline
 
@@ -30,6 +38,9 @@ class BatchItem:
 class BatchConfig:
     chunk_size: int = 8
     max_bytes: int = DEFAULT_MAX_BYTES
+    # A model error on this many articles in a row, none briefed between, means the model
+    # itself is broken, not the articles: the run stops.
+    model_failures_in_a_row: int = 3
 
 
 @dataclass(frozen=True)
@@ -71,10 +82,13 @@ def iter_inputs(source: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Ba
         for path in sorted(source.glob("*.txt")):
             yield _read_item(path.name, partial(read_article, path, max_bytes))
     elif source.is_file():
-        with source.open("rb") as handle:
-            for number, raw in enumerate(handle, 1):
-                if raw.strip():
-                    yield _jsonl_item(raw, number, str(source), max_bytes)
+        try:
+            with source.open("rb") as handle:
+                for number, raw in enumerate(handle, 1):
+                    if raw.strip():
+                        yield _jsonl_item(raw, number, str(source), max_bytes)
+        except OSError as exc:
+            raise InputError(f"{source}: cannot be read ({exc.strerror or exc})") from exc
     else:
         raise InputError(f"{source}: no such file or folder")
 
@@ -105,75 +119,166 @@ def _jsonl_item(raw: bytes, number: int, source: str, max_bytes: int) -> BatchIt
 
 def done_ids(output: Path) -> set[str]:
     """Ids already written; cuts off a partial last line left by a killed run."""
-    if not output.exists():
-        return set()
-    data = output.read_bytes()
-    complete = data[: data.rfind(b"\n") + 1]
-    if len(complete) != len(data):
-        with output.open("r+b") as handle:
-            handle.truncate(len(complete))
+    try:
+        if not output.exists():
+            return set()
+        data = output.read_bytes()
+        complete = data[: data.rfind(b"\n") + 1]
+        if len(complete) != len(data):
+            with output.open("r+b") as handle:
+                handle.truncate(len(complete))
+    except OSError as exc:
+        raise _output_error(output, exc) from exc
     ids = set()
-    for line in complete.splitlines():
+    for number, line in enumerate(complete.splitlines(), 1):
         if line.strip():
-            ids.add(json.loads(line)["id"])
+            try:
+                ids.add(json.loads(line)["id"])
+            except (ValueError, KeyError, TypeError):
+                raise OutputError(f"{output}:{number}: not a line of batch output") from None
     return ids
 
 
-def _append(handle: int, row: dict[str, object]) -> None:
-    os.write(handle, (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8"))
+def _output_error(output: Path, exc: OSError) -> OutputError:
+    return OutputError(f"cannot write {output}: {exc.strerror or exc}")
+
+
+class BatchOutput:
+    """The output file, held under an exclusive lock while one run appends to it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.done: set[str] = set()
+        self._handle = -1
+
+    def __enter__(self) -> BatchOutput:
+        if self.path.exists() and not self.path.is_file():
+            kind = "a folder" if self.path.is_dir() else "not a regular file"
+            raise OutputError(f"cannot write {self.path}: it is {kind}")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise _output_error(self.path, exc) from exc
+        try:
+            self._lock()
+            self.done = done_ids(self.path)  # only under the lock: it may cut the file
+        except BaseException:
+            os.close(self._handle)
+            raise
+        return self
+
+    def _lock(self) -> None:
+        try:
+            fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputError(f"{self.path}: another batch run is writing it") from None
+        except OSError as exc:
+            raise _output_error(self.path, exc) from exc
+
+    def append(self, row: dict[str, object]) -> None:
+        """One whole line, or nothing: a failed or short write is cut back off."""
+        data = (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8")
+        try:
+            size = os.fstat(self._handle).st_size
+        except OSError as exc:
+            raise _output_error(self.path, exc) from exc
+        try:
+            if os.write(self._handle, data) != len(data):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        except OSError as exc:
+            with suppress(OSError):
+                os.ftruncate(self._handle, size)
+            raise _output_error(self.path, exc) from exc
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            os.fsync(self._handle)
+        except OSError as exc:
+            if error is None:
+                raise _output_error(self.path, exc) from exc
+        finally:
+            os.close(self._handle)
 
 
 def run_batch(
     pipeline: Pipeline,
     items: Iterator[BatchItem],
-    output: Path,
+    output: BatchOutput,
     config: BatchConfig | None = None,
     progress: Callable[[int], None] = lambda _: None,
 ) -> BatchReport:
-    config = config or BatchConfig()
-    report = BatchReport()
-    seen = done_ids(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    handle = os.open(output, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        pending: list[BatchItem] = []
-        for item in items:
-            if item.id in seen:
-                report.skipped += 1
-                progress(1)
-                continue
-            seen.add(item.id)
-            if item.error is not None:
-                _append(handle, _error_row(item.id, item.error))
-                report.failed += 1
-                progress(1)
-                continue
-            pending.append(item)
-            if len(pending) >= config.chunk_size:
-                _flush(pipeline, pending, handle, report, progress)
-        _flush(pipeline, pending, handle, report, progress)
-        os.fsync(handle)
-    finally:
-        os.close(handle)
-    return report
+    """Brief ``items`` into an open ``output``, skipping ids it already holds."""
+    run = _Run(pipeline, output, config or BatchConfig(), progress)
+    seen = set(output.done)
+    pending: list[BatchItem] = []
+    for item in items:
+        if item.id in seen:
+            run.report.skipped += 1
+            progress(1)
+            continue
+        seen.add(item.id)
+        if item.error is not None:
+            run.fail(item, item.error)
+            continue
+        pending.append(item)
+        if len(pending) >= run.config.chunk_size:
+            run.brief(pending)
+            pending = []
+    run.brief(pending)
+    return run.report
 
 
-def _flush(
-    pipeline: Pipeline,
-    pending: list[BatchItem],
-    handle: int,
-    report: BatchReport,
-    progress: Callable[[int], None],
-) -> None:
-    if not pending:
-        return
-    briefs = pipeline.briefs([item.article for item in pending if item.article is not None])
-    for item, brief in zip(pending, briefs, strict=True):
-        _append(handle, {"id": item.id, "ok": True, "brief": brief.model_dump(mode="json")})
-        report.written += 1
-    progress(len(pending))
-    pending.clear()
+@dataclass
+class _Run:
+    pipeline: Pipeline
+    output: BatchOutput
+    config: BatchConfig
+    progress: Callable[[int], None]
+    report: BatchReport = field(default_factory=BatchReport)
+    model_failures: int = 0
+
+    def brief(self, items: list[BatchItem]) -> None:
+        """Brief a chunk together; if that fails, each article alone, to find the bad one."""
+        if not items:
+            return
+        try:
+            briefs = self.pipeline.briefs([item.article for item in items if item.article])
+        except Exception as exc:  # one bad article must not cost the others their briefs
+            if len(items) == 1:
+                self._fail_alone(items[0], exc)
+            else:
+                for item in items:
+                    self.brief([item])
+            return
+        self.model_failures = 0
+        for item, brief in zip(items, briefs, strict=True):
+            self.output.append({"id": item.id, "ok": True, "brief": brief.model_dump(mode="json")})
+            self.report.written += 1
+            self.progress(1)
+
+    def _fail_alone(self, item: BatchItem, error: Exception) -> None:
+        if isinstance(error, ModelError):
+            self.model_failures += 1
+            if self.model_failures >= self.config.model_failures_in_a_row:
+                raise ModelError(
+                    f"the model failed on {self.model_failures} articles in a row: {error}"
+                ) from error
+        self.fail(item, error)
+
+    def fail(self, item: BatchItem, error: Exception) -> None:
+        self.output.append(_error_row(item.id, error))
+        self.report.failed += 1
+        self.progress(1)
 
 
-def _error_row(item_id: str, error: SummarizerError) -> dict[str, object]:
-    return {"id": item_id, "ok": False, "error": type(error).__name__, "reason": str(error)}
+def _error_row(item_id: str, error: Exception) -> dict[str, object]:
+    """A bad item's line; an unexpected error is named by its type, never a traceback."""
+    lines = str(error).strip().splitlines()
+    reason = lines[0][:500] if lines else type(error).__name__
+    return {"id": item_id, "ok": False, "error": type(error).__name__, "reason": reason}

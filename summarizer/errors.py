@@ -35,6 +35,10 @@ class InputTooLarge(InputError):
     pass
 
 
+class UnreadableInput(InputError):
+    """The file is there but reading it failed: permissions, a device error."""
+
+
 class NotAnArticle(InputError):
     pass
 
@@ -53,3 +57,10 @@ class TemplateError(SummarizerError):
 
 class ConfigError(SummarizerError):
     exit_code = 2
+
+
+class OutputError(SummarizerError):
+    """The output cannot be written: disk full, no such folder, not writable, or locked by
+    another batch run."""
+
+    exit_code = 6

@@ -14,6 +14,7 @@ from summarizer.errors import (
     MissingInput,
     NotAnArticle,
     NotUtf8,
+    UnreadableInput,
 )
 
 DEFAULT_MAX_BYTES = 1_000_000
@@ -85,10 +86,14 @@ def read_article(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Articl
     file = Path(path)
     if not file.is_file():
         raise MissingInput(f"{file}: {'not a regular file' if file.exists() else 'no such file'}")
-    size = file.stat().st_size
-    if size > max_bytes:
-        raise InputTooLarge(f"{file}: {size} bytes is over the limit of {max_bytes} bytes")
-    return parse_article(file.read_bytes(), source=str(file))
+    try:
+        size = file.stat().st_size
+        if size > max_bytes:
+            raise InputTooLarge(f"{file}: {size} bytes is over the limit of {max_bytes} bytes")
+        data = file.read_bytes()
+    except OSError as exc:
+        raise UnreadableInput(f"{file}: cannot be read ({exc.strerror or exc})") from exc
+    return parse_article(data, source=str(file))
 
 
 def parse_article(data: bytes, source: str) -> Article:

@@ -24,6 +24,9 @@ _QUALIFIER_RE = re.compile(
 _DIGITS = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?!\d)")
 _SCALE = re.compile(r"^\s*(million|billion|thousand)\b", re.IGNORECASE)
 _SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+# More digits than any count of people has: such a figure keeps its text but gets no value
+# (its int would not fit a float, and past 4,300 digits int() refuses it).
+MAX_COUNT_DIGITS = 15
 _PHRASES = {"a dozen": 12, "dozen": 12, "a couple of": 2, "a pair of": 2}
 _VAGUE = re.compile(
     r"\b(hundreds|thousands|dozens|scores|millions|tens of thousands|several|a few|few|many"
@@ -164,7 +167,10 @@ def _qualifier_for(word: str) -> Qualifier:
 def _value(phrase: str) -> int | None:
     digits = _DIGITS.search(phrase)
     if digits:
-        whole = int(digits.group(1).replace(",", ""))
+        figure = digits.group(1).replace(",", "")
+        if len(figure) > MAX_COUNT_DIGITS:
+            return None
+        whole = int(figure)
         fraction = digits.group(2) or ""
         scale = _SCALE.match(phrase[digits.end() :])
         if scale:

@@ -120,6 +120,13 @@ class Timing(Strict):
     total_seconds: float = Field(ge=0)
 
 
+class Unread(Strict):
+    """The end of an article past the per-article budget: it was not briefed."""
+
+    start: int = Field(ge=0, description="Offset of the first character not read.")
+    reason: str
+
+
 class Provenance(Strict):
     model: str
     device: str
@@ -130,6 +137,9 @@ class Provenance(Strict):
     source_chars: int
     timing: Timing
     constrained: bool
+    unread: Unread | None = Field(
+        default=None, description="Set when the article was too long to brief whole."
+    )
     schema_version: int = 1
 
 

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -144,13 +143,7 @@ def test_batch_records_bad_items_and_resumes(model_args: list[str], tmp_path: Pa
     assert len(rows) == 7
     assert {k for k, r in rows.items() if not r["ok"]} == {"empty.txt", "binary.txt", "latin1.txt"}
     assert rows["binary.txt"]["error"] == "BinaryInput"
-    injected: dict[str, Any] = rows["injection.txt"]["brief"]  # type: ignore[assignment]
-    injected_text = (source / "injection.txt").read_text(encoding="utf-8")
-    for section in ("orders", "casualties", "displacement", "escapes"):
-        for record in injected[section]:  # every figure, planted ones too, is the article's own
-            figure = record.get("count_text")
-            if figure:
-                assert injected_text[figure["start"] : figure["end"]] == figure["text"]
+    assert rows["injection.txt"]["ok"]  # briefed like any article: tests/test_injection.py
     with out.open("ab") as handle:  # a killed run can leave half a line behind
         handle.write(b'{"id": "good-00')
     _article(source, "good-late.txt", f"Late report. {PROSE}")

@@ -37,11 +37,6 @@ def test_bad_inputs_raise_typed_errors(data: bytes, error: type[Exception], mess
         parse_article(data, source="x.txt")
 
 
-def test_input_errors_share_one_root() -> None:
-    assert issubclass(errors.InputError, errors.SummarizerError)
-    assert issubclass(errors.ModelError, errors.SummarizerError)
-
-
 def test_missing_and_huge_files(tmp_path: Path) -> None:
     with pytest.raises(errors.MissingInput):
         read_article(tmp_path / "nope.txt")
@@ -55,3 +50,17 @@ def test_article_text_is_kept_verbatim() -> None:
     article = read_article(LONG_SEED)
     assert article.text == LONG_SEED.read_text(encoding="utf-8")
     assert len(article.sha256) == 64
+
+
+def test_a_file_that_cannot_be_read_is_an_input_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    locked = tmp_path / "locked.txt"
+    locked.write_text(PROSE)
+
+    def refuse(_: Path) -> bytes:  # as a file without read permission does; tests run as root
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    with pytest.raises(errors.UnreadableInput, match=r"locked\.txt: cannot be read"):
+        read_article(locked)

@@ -24,13 +24,14 @@ import resource
 import statistics
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
 import torch
 
 from summarizer.annotations import lee_articles
-from summarizer.backend import BackendConfig, GenerationRequest, HFBackend
+from summarizer.backend import BackendConfig, GenerationRequest, HFBackend, load_backend
 from summarizer.constrain import CopyConstraintProcessor
 from summarizer.ingest import Article, parse_article, read_article
 from summarizer.models import default_model
@@ -135,11 +136,85 @@ def _peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+class _Recorder:
+    """A backend that only keeps the requests the pipeline sends."""
+
+    name, device, dtype, load_seconds, constrained = "recorder", "cpu", "none", 0.0, True
+
+    def __init__(self, template_version: int | None) -> None:
+        self.template_version = template_version
+        self.requests: list[GenerationRequest] = []
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[str]:
+        self.requests += requests
+        return ["none"] * len(requests)
+
+
+def _timed(generate: Callable[[], list[str]]) -> tuple[float, list[str]]:
+    started = time.perf_counter()
+    outputs = generate()
+    return time.perf_counter() - started, outputs
+
+
+def _model_part(reference: HFBackend, articles: list[Article], threads: int) -> dict:
+    """The generate stage alone on one set of prompts: transformers (the reference), the
+    default CTranslate2 runtime with its constraint replay, and plain CTranslate2 int8 with
+    no constraints (with and without its vocabulary map), in one process."""
+    import ctranslate2
+
+    from summarizer.ct2 import CT2Backend
+
+    recorder = _Recorder(reference.template_version)
+    Pipeline(recorder).briefs(articles)
+    requests = list(dict.fromkeys(recorder.requests))
+    ct2 = CT2Backend(replace(reference.config, dtype="auto", runtime="ct2"))
+    translator = ctranslate2.Translator(
+        ct2.folder, device="cpu", compute_type="int8", intra_threads=threads
+    )
+    sources = [
+        reference.tokenizer.convert_ids_to_tokens(ids)
+        for ids in reference.tokenizer([r.prompt for r in requests], truncation=True)["input_ids"]
+    ]
+
+    def plain(use_vmap: bool) -> list[str]:
+        results = translator.translate_batch(
+            sources,
+            beam_size=1,
+            max_decoding_length=reference.config.max_new_tokens,
+            max_batch_size=reference.config.batch_tokens,
+            batch_type="tokens",
+            use_vmap=use_vmap,
+        )
+        return [" ".join(r.hypotheses[0]) for r in results]
+
+    runs = {
+        "transformers": lambda: reference.generate(requests),
+        "ct2_int8_constrained": lambda: ct2.generate(requests),
+        "ct2_int8_unconstrained": lambda: plain(False),
+        "ct2_int8_unconstrained_vmap": lambda: plain(True),
+    }
+    for generate in runs.values():  # warm-up
+        generate()
+    seconds = {name: _timed(generate) for name, generate in runs.items()}
+    same = sum(
+        a == b
+        for a, b in zip(seconds["transformers"][1], seconds["ct2_int8_constrained"][1], strict=True)
+    )
+    return {
+        "articles": len(articles),
+        "prompts": len(requests),
+        "seconds": {name: round(value, 2) for name, (value, _) in seconds.items()},
+        "same_output_as_transformers": same,
+    }
+
+
 def run(args: argparse.Namespace) -> dict:
     if args.threads:
         torch.set_num_threads(args.threads)
-    config = BackendConfig(model=args.model, device=args.device, dtype=args.dtype)
-    backend = HFBackend(config)
+    config = BackendConfig(
+        model=args.model, device=args.device, dtype=args.dtype, runtime=args.runtime
+    )
+    backend = load_backend(config)
     fast = Pipeline(backend)
     timed = {path.name: read_article(path) for path in SEEDS}
     timed["lee-1000-words"] = news_articles(1, 1000, offset=150)[0]
@@ -147,6 +222,7 @@ def run(args: argparse.Namespace) -> dict:
     fast.briefs(corpus[:CHUNK])  # warm-up: first-call allocations are not the steady state
     result: dict = {
         "model": args.model,
+        "runtime": type(backend).__name__,
         "device": backend.device,
         "dtype": backend.dtype,
         "threads": torch.get_num_threads(),
@@ -155,7 +231,15 @@ def run(args: argparse.Namespace) -> dict:
         "throughput": _throughput(fast, corpus),
     }
     result["peak_rss_mb"] = _peak_rss_mb()  # before the baseline: the shipped path only
-    naive = Pipeline(NaiveBackend(backend), PipelineConfig(route=False))
+    reference = (
+        backend
+        if isinstance(backend, HFBackend)
+        else HFBackend(replace(config, runtime="hf", dtype=args.reference_dtype))
+    )
+    result["model_part"] = _model_part(
+        reference, corpus[: args.model_part_articles], torch.get_num_threads()
+    )
+    naive = Pipeline(NaiveBackend(reference), PipelineConfig(route=False))
     baseline_corpus = corpus[: args.baseline_articles or len(corpus)]
     result["baseline"] = {
         "latency": _latencies(naive, timed, 1),
@@ -195,6 +279,12 @@ def table(result: dict) -> str:
         f"{result['speedup']['throughput']:>7}x"
     )
     lines.append(f"throughput over {ours['articles']} articles; baseline over {theirs['articles']}")
+    part = result["model_part"]
+    lines.append(
+        f"model part, {part['prompts']} prompts of {part['articles']} articles "
+        f"({part['same_output_as_transformers']} outputs as transformers writes them):"
+    )
+    lines += [f"  {name:<36} {seconds:>8} s" for name, seconds in part["seconds"].items()]
     return "\n".join(lines)
 
 
@@ -210,6 +300,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--baseline-articles", type=int, default=0, help="0: all of --articles.")
     parser.add_argument("--threads", type=int, default=0, help="0: torch's default.")
+    parser.add_argument("--runtime", default="auto", choices=["auto", "hf", "ct2"])
+    parser.add_argument(
+        "--reference-dtype",
+        default="auto",
+        choices=["auto", "float32", "float16", "bfloat16"],
+        help="dtype of the transformers reference (naive baseline and model-part comparison).",
+    )
+    parser.add_argument(
+        "--model-part-articles",
+        type=int,
+        default=48,
+        help="Articles whose prompts time the runtimes.",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "benchmark.json")
     args = parser.parse_args(argv)
     result = run(args)

@@ -50,13 +50,13 @@ def _pipeline(model: str, rank: int, gpus: int, threads: int) -> Any:
             os.environ["CUDA_VISIBLE_DEVICES"] = str(rank % gpus)  # before CUDA starts here
         import torch
 
-        from summarizer.backend import BackendConfig, HFBackend
+        from summarizer.backend import BackendConfig, load_backend
         from summarizer.pipeline import Pipeline
 
         if not gpus:
             torch.set_num_threads(threads)
-        config = BackendConfig(model=model, device="cuda" if gpus else "cpu")
-        _PIPELINES[model] = Pipeline(HFBackend(config))
+        config = BackendConfig(model=model, device="cuda" if gpus else "cpu", threads=threads)
+        _PIPELINES[model] = Pipeline(load_backend(config))
     return _PIPELINES[model]
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import time
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from summarizer.constrain import RowConstraint
 
 DeviceChoice = Literal["auto", "cpu", "cuda"]
+RuntimeChoice = Literal["auto", "hf", "ct2"]
 DtypeChoice = Literal["auto", "float32", "float16", "bfloat16"]
 REQUIRED_FILES = ("config.json",)
 # Chosen on held-out training-round articles for the shipped model; see its model card.
@@ -46,6 +48,9 @@ class BackendConfig:
     # Logit bonus for another record while a sentence has unclaimed figures (see constrain).
     record_bias: float = DEFAULT_RECORD_BIAS
     threads: int | None = None
+    # "auto": CTranslate2 (int8) for greedy decoding of a local model on the CPU where it is
+    # installed, else transformers (the reference, and the one for beams, GPUs and hub ids).
+    runtime: RuntimeChoice = "auto"
 
 
 @dataclass(frozen=True)
@@ -254,34 +259,110 @@ def _pick_dtype(choice: DtypeChoice, device: str) -> str:
 
 
 def _load(model: str, device: str, dtype: str) -> tuple[Any, Any]:
+    """A folder, or a hub id: from the hub cache first, and from the hub only after a quick
+    check that it answers, so no network fails fast rather than after a minute of retries."""
     import torch
-    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+    from huggingface_hub import is_offline_mode
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
-    local = Path(model)
-    if local.exists():
-        check_model_dir(local)
     torch_dtype = {
         "float32": torch.float32,
         "float16": torch.float16,
         "bfloat16": torch.bfloat16,
     }[dtype]
-    hub_offline = os.environ.get("HF_HUB_OFFLINE") == "1"
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(model, trust_remote_code=False)
-        network = AutoModelForSeq2SeqLM.from_pretrained(
-            model, use_safetensors=True, trust_remote_code=False, dtype=torch_dtype
-        )
-    except (OSError, ValueError) as exc:
-        where = "folder" if local.exists() else "hub id (no hub or cache reachable?)"
-        hint = " HF_HUB_OFFLINE=1 is set." if hub_offline else ""
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelError(f"cannot load model {model!r} as a {where}: {first}.{hint}") from exc
+    local = Path(model)
+    if local.exists():
+        check_model_dir(local)
+        tokenizer, network = _from_pretrained(model, torch_dtype, "folder")
+    else:
+        _check_hub_id(model)
+        try:
+            tokenizer, network = _from_pretrained(model, torch_dtype, "hub id", cache_only=True)
+        except ModelError:
+            if is_offline_mode():
+                raise ModelError(
+                    f"cannot load model {model!r}: no such folder, not in the hub cache, "
+                    "and HF_HUB_OFFLINE=1 is set"
+                ) from None
+            _check_hub_answers(model)
+            tokenizer, network = _from_pretrained(model, torch_dtype, "hub id")
     if not getattr(tokenizer, "is_fast", False):
         raise ModelError(f"model {model!r} has no fast tokenizer; copy constraints need offsets")
     network.to(device).eval()
     return tokenizer, network
+
+
+# Seconds the hub gets to answer before a model that is not cached is given up.
+HUB_TIMEOUT_SECONDS = 5
+
+
+def _from_pretrained(
+    model: str, torch_dtype: Any, where: str, cache_only: bool = False
+) -> tuple[Any, Any]:
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    try:
+        with _quiet_hub():
+            tokenizer = AutoTokenizer.from_pretrained(
+                model, trust_remote_code=False, local_files_only=cache_only
+            )
+            network = AutoModelForSeq2SeqLM.from_pretrained(
+                model,
+                use_safetensors=True,
+                trust_remote_code=False,
+                dtype=torch_dtype,
+                local_files_only=cache_only,
+            )
+    except Exception as exc:  # loaders raise OSError, ValueError, SafetensorError, bare Exception
+        raise ModelError(f"cannot load model {model!r} as a {where}: {_first_line(exc)}") from exc
+    return tokenizer, network
+
+
+def _check_hub_id(model: str) -> None:
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    try:
+        validate_repo_id(model)
+    except HFValidationError:
+        raise ModelError(f"cannot load model {model!r}: no such folder, nor a hub id") from None
+
+
+def _check_hub_answers(model: str) -> None:
+    """One request, no retries: does the hub hold this model's config?"""
+    from huggingface_hub import get_hf_file_metadata, hf_hub_url
+
+    try:
+        with _quiet_hub():
+            get_hf_file_metadata(hf_hub_url(model, "config.json"), timeout=HUB_TIMEOUT_SECONDS)
+    except Exception as exc:  # network, HTTP and offline errors share no base class
+        raise ModelError(
+            f"cannot load model {model!r}: no such folder, not in the hub cache, and the "
+            f"hub did not serve it ({_first_line(exc)})"
+        ) from exc
+
+
+@contextmanager
+def _quiet_hub() -> Iterator[None]:
+    """No retry notices or warnings from transformers and huggingface_hub: errors only."""
+    from huggingface_hub.utils import logging as hub_logging
+    from transformers.utils import logging as hf_logging
+
+    levels = hf_logging.get_verbosity(), hub_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    hub_logging.set_verbosity_error()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        hf_logging.set_verbosity(levels[0])
+        hub_logging.set_verbosity(levels[1])
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0].rstrip(".") if text else type(exc).__name__
 
 
 def check_model_dir(path: Path) -> None:
@@ -312,4 +393,23 @@ def trained_template_version(model_dir: Path) -> int | None:
 
 
 def load_backend(config: BackendConfig) -> Backend:
+    from summarizer import ct2
+
+    if config.runtime == "ct2" and not ct2.available():
+        raise ModelError("--runtime ct2 needs the ctranslate2 package: pip install ctranslate2")
+    if config.runtime == "ct2" or (config.runtime == "auto" and _suits_ct2(config)):
+        return ct2.CT2Backend(config)
     return HFBackend(config)
+
+
+def _suits_ct2(config: BackendConfig) -> bool:
+    from summarizer import ct2
+
+    return (
+        config.num_beams == 1
+        and config.device in ("auto", "cpu")
+        and config.dtype == "auto"
+        and (Path(config.model) / "model.safetensors").is_file()
+        and _pick_device(config.device) == "cpu"
+        and ct2.available()
+    )

@@ -13,13 +13,14 @@ from typing import Annotated
 import typer
 
 from summarizer.backend import DEFAULT_RECORD_BIAS, Backend, BackendConfig, load_backend
-from summarizer.errors import InputError, SummarizerError
+from summarizer.errors import InputError, OutputError, SummarizerError
 from summarizer.models import default_model
 
 EXIT_CODES = """Exit codes: 0 done; 1 unexpected failure; 2 bad usage or configuration;
 3 an input could not be read as an article; 4 the model could not be loaded or run;
-5 a prompt template is missing or broken. `batch` exits 0 when the run completes:
-bad items are recorded in its output with their reason."""
+5 a prompt template is missing or broken; 6 the output could not be written (disk full,
+not writable, a folder, or another `batch` run is writing it). `batch` exits 0 when the run
+completes: bad items are recorded in its output with their reason."""
 
 app = typer.Typer(
     help=f"Structured, grounded briefs of news articles.\n\n{EXIT_CODES}",
@@ -50,6 +51,14 @@ RecordBiasOption = Annotated[
         help="Logit bonus for writing another record while a sentence has unclaimed figures.",
     ),
 ]
+RuntimeOption = Annotated[
+    str,
+    typer.Option(
+        "--runtime",
+        help="auto (CTranslate2 int8 for greedy decoding on a CPU where it is installed, "
+        "else transformers), hf (transformers, the reference) or ct2.",
+    ),
+]
 FreeOption = Annotated[
     bool,
     typer.Option("--free", help="Decode without copy constraints (for comparison only)."),
@@ -72,12 +81,15 @@ class _ModelChoice:
     beams: int = 1
     free: bool = False
     record_bias: float = DEFAULT_RECORD_BIAS
+    runtime: str = "auto"
 
     def load(self) -> Backend:
         if self.device not in ("auto", "cpu", "cuda"):
             raise typer.BadParameter("--device must be auto, cpu or cuda")
         if self.dtype not in ("auto", "float32", "float16", "bfloat16"):
             raise typer.BadParameter("--dtype must be auto, float32, float16 or bfloat16")
+        if self.runtime not in ("auto", "hf", "ct2"):
+            raise typer.BadParameter("--runtime must be auto, hf or ct2")
         config = BackendConfig(
             model=self.model or str(default_model()),
             device=self.device,  # type: ignore[arg-type]
@@ -86,19 +98,29 @@ class _ModelChoice:
             num_beams=self.beams,
             constrained=not self.free,
             record_bias=self.record_bias,
+            runtime=self.runtime,  # type: ignore[arg-type]
         )
         return load_backend(config)
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file beside ``path`` and rename: a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp"
-    ) as handle:
-        handle.write(text)
-        temporary = Path(handle.name)
-    os.replace(temporary, path)
+    """Write to a temporary file beside ``path`` and rename: a reader never sees half a file,
+    and a failed write leaves neither half a file nor the temporary one behind."""
+    temporary = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp"
+        ) as handle:
+            temporary = Path(handle.name)
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except OSError as exc:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 @app.command()
@@ -113,6 +135,7 @@ def brief(
     beams: BeamsOption = 1,
     free: FreeOption = False,
     record_bias: RecordBiasOption = DEFAULT_RECORD_BIAS,
+    runtime: RuntimeOption = "auto",
 ) -> None:
     """Brief each ARTICLE: JSON on stdout (an array when several are given)."""
     from summarizer.ingest import read_article
@@ -131,7 +154,7 @@ def brief(
     if not readable:
         raise typer.Exit(failed.exit_code if failed else 2)
     try:
-        choice = _ModelChoice(model, device, dtype, batch_size, beams, free, record_bias)
+        choice = _ModelChoice(model, device, dtype, batch_size, beams, free, record_bias, runtime)
         briefs = Pipeline(choice.load()).briefs(readable)
     except SummarizerError as error:
         raise _fail(error) from error
@@ -142,7 +165,10 @@ def brief(
         text = json.dumps(dumped[0] if len(dumped) == 1 else dumped, indent=2, ensure_ascii=False)
         text += "\n"
     if output:
-        _write_atomically(output, text)
+        try:
+            _write_atomically(output, text)
+        except OutputError as error:
+            raise _fail(error) from error
     else:
         sys.stdout.write(text)
     if failed:
@@ -160,6 +186,7 @@ def batch(
     chunk_size: Annotated[int, typer.Option(help="Articles briefed together.")] = 8,
     beams: BeamsOption = 1,
     record_bias: RecordBiasOption = DEFAULT_RECORD_BIAS,
+    runtime: RuntimeOption = "auto",
     shard: Annotated[
         str,
         typer.Option(
@@ -170,20 +197,22 @@ def batch(
     """Brief many articles into OUTPUT, one JSON line each; rerun to resume after a stop."""
     from rich.progress import Progress
 
-    from summarizer.batch import BatchConfig, Shard, iter_inputs, run_batch
+    from summarizer.batch import BatchConfig, BatchOutput, Shard, iter_inputs, run_batch
     from summarizer.pipeline import Pipeline
 
     try:
         part = Shard.parse(shard)
-        choice = _ModelChoice(model, device, dtype, batch_size, beams, record_bias=record_bias)
-        pipeline = Pipeline(choice.load())
+        choice = _ModelChoice(
+            model, device, dtype, batch_size, beams, record_bias=record_bias, runtime=runtime
+        )
         total = sum(1 for _ in source.glob("*.txt")) if source.is_dir() else None
-        with Progress(transient=True, console=None) as bar:
+        with BatchOutput(output) as held, Progress(transient=True, console=None) as bar:
+            pipeline = Pipeline(choice.load())  # after the lock: a second run is refused at once
             task = bar.add_task("briefing", total=None if total is None else part.size(total))
             report = run_batch(
                 pipeline,
                 part.select(iter_inputs(source)),
-                output,
+                held,
                 BatchConfig(chunk_size=chunk_size),
                 progress=lambda n: bar.advance(task, n),
             )
@@ -208,6 +237,7 @@ def evaluate_command(
     beams: BeamsOption = 1,
     free: FreeOption = False,
     record_bias: RecordBiasOption = DEFAULT_RECORD_BIAS,
+    runtime: RuntimeOption = "auto",
 ) -> None:
     """Score briefs of the reference articles: factual recall per article and section."""
     from rich.console import Console
@@ -218,12 +248,12 @@ def evaluate_command(
     from summarizer.schema import SECTIONS
 
     try:
-        backend = _ModelChoice(model, device, dtype, 64, beams, free, record_bias).load()
+        backend = _ModelChoice(model, device, dtype, 64, beams, free, record_bias, runtime).load()
         result = evaluate_pipeline(Pipeline(backend), EvalConfig(refs=refs))
+        _write_atomically(out / "report.json", json.dumps(result, indent=2, ensure_ascii=False))
+        _write_atomically(out / "report.md", markdown_report(result, backend.name))
     except SummarizerError as error:
         raise _fail(error) from error
-    _write_atomically(out / "report.json", json.dumps(result, indent=2, ensure_ascii=False))
-    _write_atomically(out / "report.md", markdown_report(result, backend.name))
     table = Table(title=f"Factual recall ({backend.name})")
     for column in ("article", *SECTIONS, "overall", "precision", "dropped"):
         table.add_column(column)

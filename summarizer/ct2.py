@@ -1,0 +1,389 @@
+"""A CTranslate2 backend: the same model, run by an int8 runtime, with copy constraints kept exact.
+
+CTranslate2 has no per-step logits hook, so the copy constraint cannot mask its logits while it
+decodes. Greedy decoding under a mask picks the highest-scoring *allowed* token, which is the
+unconstrained choice whenever that choice is allowed. So every row is first decoded without
+constraints (on a vocabulary map: the output layer covers the batch's own tokens), then
+replayed through its constraint automaton (:class:`ConstraintReplay`). A row whose every
+token was allowed, and where the record bias could not have changed a choice, is exactly what
+constrained decoding would have written. At the first step where that fails:
+
+* if the runtime's token was allowed but the record bias might have preferred another record
+  (the common case), the two tokens are scored after the row's prefix (one teacher-forced
+  pass); if the bias does not flip the choice, the replay goes on along the same output;
+* if the runtime's token was not allowed, the step's logits are asked for and the best
+  allowed token is taken;
+* after a changed choice, the row is decoded again from its new prefix, and so on until it
+  replays clean.
+
+The result equals greedy constrained decoding on this runtime's logits (tests/test_ct2.py
+checks it token for token against transformers at float32). Transformers
+(:class:`summarizer.backend.HFBackend`) stays the reference backend, and the one for beams.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+import numpy as np
+
+from summarizer.backend import (
+    BackendConfig,
+    GenerationRequest,
+    check_model_dir,
+    trained_template_version,
+)
+from summarizer.constrain import ConstraintFactory, RowConstraint, SpanLimits, State
+from summarizer.errors import ModelError
+
+# CTranslate2's converter reads two settings that newer transformers no longer put in a BART
+# config (both are False for every BART-shaped model this project trains).
+_CONVERTER_DEFAULTS = {"normalize_before": False, "add_final_layer_norm": False}
+COMPUTE_TYPES = {"auto": "int8", "float32": "float32", "int8": "int8"}
+
+
+def available() -> bool:
+    try:
+        import ctranslate2  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def cache_root() -> Path:
+    import os
+
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "summarizer" / "ct2"
+
+
+def converted_model(
+    model_dir: Path, quantization: str, always: Sequence[str], root: Path | None = None
+) -> Path:
+    """The model converted for CTranslate2, built once and kept under the cache folder.
+
+    The folder's name hashes the weights and config, so a retrained model is converted anew.
+    Beside the weights goes a vocabulary map (``vmap.txt``): each token may be written only
+    where it is in the input, plus the tokens in ``always``. The output layer is then computed
+    for a batch's own tokens instead of the whole vocabulary (the same restriction as
+    :class:`summarizer.decoding.RestrictedHead`).
+    """
+    fingerprint = hashlib.sha256()
+    for name in ("config.json", "model.safetensors", "tokenizer.json"):
+        path = model_dir / name
+        if path.is_file():
+            stat = path.stat()
+            fingerprint.update(f"{name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    fingerprint.update((model_dir / "config.json").read_bytes())
+    fingerprint.update(" ".join(always).encode())
+    target = (root or cache_root()) / f"{fingerprint.hexdigest()[:16]}-{quantization}"
+    if (target / "vmap.txt").is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as work:
+        source = Path(work) / "hf"
+        shutil.copytree(model_dir, source)
+        config = json.loads((source / "config.json").read_text(encoding="utf-8"))
+        (source / "config.json").write_text(
+            json.dumps({**_CONVERTER_DEFAULTS, **config}), encoding="utf-8"
+        )
+        built = Path(work) / "ct2"
+        _convert(source, built, quantization)
+        _write_vocabulary_map(built, always)
+        try:
+            built.rename(target)
+        except OSError:  # another process converted it first
+            if not (target / "vmap.txt").is_file():
+                raise
+    return target
+
+
+def _write_vocabulary_map(folder: Path, always: Sequence[str]) -> None:
+    vocabulary = json.loads((folder / "shared_vocabulary.json").read_text(encoding="utf-8"))
+    lines = ["\t" + " ".join(always)]
+    lines += [f"{token}\t{token}" for token in vocabulary if token.strip() and " " not in token]
+    (folder / "vmap.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _convert(source: Path, output: Path, quantization: str) -> None:
+    from ctranslate2.converters import TransformersConverter
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    previous = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        TransformersConverter(str(source)).convert(str(output), quantization=quantization)
+    except Exception as exc:  # a damaged checkpoint fails in the converter in many ways
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelError(f"cannot convert the model for CTranslate2: {first}") from exc
+    finally:
+        hf_logging.set_verbosity(previous)
+
+
+# Rows whose logits are asked for at once: each returns one vocabulary-sized row per step.
+_LOGIT_ROWS = 16
+
+
+class _Next(Enum):
+    """What a row needs next."""
+
+    DECODE = "decode"  # decoding on from its prefix
+    BIAS = "bias"  # the record bias weighed against the runtime's token
+    LOGITS = "logits"  # the step's logits: the runtime's token is not allowed
+    NOTHING = "nothing"  # it has ended
+
+
+class ConstraintReplay:
+    """Checks a decoded row against its constraint; finds where greedy decoding under the
+    constraint (and the record bias) could have chosen otherwise."""
+
+    def __init__(self, constraint: RowConstraint, eos: int, vocab: int, record_bias: float) -> None:
+        self.constraint = constraint
+        self.eos = eos
+        self.vocab = vocab
+        self.record_bias = record_bias
+
+    def allowed(self, state: State, used: int) -> list[int]:
+        allowed = [t for t in self.constraint.allowed(state, used) if t < self.vocab]
+        return allowed or [self.eos]
+
+    def bias_token(self, state: State, allowed: list[int]) -> int | None:
+        more = self.constraint.next_record(state) if self.record_bias else None
+        return more if more is not None and more in allowed else None
+
+    def choice(self, state: State, used: int, logits: np.ndarray) -> int:
+        """The token greedy decoding under the constraint takes at this step."""
+        allowed = self.allowed(state, used)
+        scores = logits[allowed].astype(np.float64)
+        more = self.bias_token(state, allowed)
+        if more is not None:
+            scores[allowed.index(more)] += self.record_bias
+        return allowed[int(np.argmax(scores))]
+
+    def check(self, state: State, used: int, token: int) -> _Next:
+        """Whether the unconstrained choice ``token`` is certainly the constrained one
+        (``DECODE``: decoding goes on past it), or what must decide the step."""
+        allowed = self.allowed(state, used)
+        if token not in allowed:
+            return _Next.LOGITS
+        more = self.bias_token(state, allowed)
+        return _Next.DECODE if more is None or more == token else _Next.BIAS
+
+
+@dataclass
+class _Row:
+    """One request being decoded: the tokens settled so far, and where it stands."""
+
+    source: list[str]
+    replay: ConstraintReplay | None
+    # Whether every token the row may write is among the input tokens or the always-allowed
+    # ones, so a vocabulary restricted by the map still holds each of its choices.
+    mapped: bool
+    prefix: list[int] = field(default_factory=list)
+    state: State | None = None
+    next: _Next = _Next.DECODE
+    output: list[int] = field(default_factory=list)  # the runtime's last output for this row
+
+
+class CT2Backend:
+    """The project's model on CTranslate2 (int8 on CPU by default), greedy decoding only."""
+
+    template_version: int | None
+
+    def __init__(self, config: BackendConfig, cache: Path | None = None) -> None:
+        import ctranslate2
+        import torch
+        from transformers import AutoTokenizer
+
+        started = time.perf_counter()
+        if config.num_beams != 1:
+            raise ModelError("the ctranslate2 runtime decodes greedily; use --runtime hf for beams")
+        model_dir = Path(config.model)
+        if not model_dir.is_dir():
+            raise ModelError(f"the ctranslate2 runtime needs a local model folder, not {model_dir}")
+        check_model_dir(model_dir)
+        self.config = config
+        self.name = config.model
+        self.constrained = config.constrained
+        self.device = "cuda" if config.device == "cuda" else "cpu"
+        compute = COMPUTE_TYPES.get(config.dtype, "int8")
+        self.dtype = f"ct2-{compute}"
+        self.template_version = trained_template_version(model_dir)
+        self.tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+        self.constraints = ConstraintFactory(
+            self.tokenizer, SpanLimits(output_tokens=config.max_new_tokens)
+        )
+        self._always = sorted(self.constraints.literal_ids() | set(self.tokenizer.all_special_ids))
+        threads = config.threads or torch.get_num_threads()
+        self.folder = str(converted_model(model_dir, compute, self._tokens(self._always), cache))
+        try:
+            self.translator = ctranslate2.Translator(
+                self.folder, device=self.device, compute_type=compute, intra_threads=threads
+            )
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise ModelError(f"cannot load {model_dir} on CTranslate2: {exc}") from exc
+        self._eos = int(self.tokenizer.eos_token_id)
+        self._vocab = len(self.tokenizer)
+        self.load_seconds = time.perf_counter() - started
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[str]:
+        unique = list(dict.fromkeys(requests))
+        encoded = self.tokenizer(
+            [r.prompt for r in unique], truncation=True, max_length=self.config.max_input_tokens
+        )["input_ids"]
+        rows = [self._row(r, ids) for r, ids in zip(unique, encoded, strict=True)]
+        first = True
+        try:
+            while decoding := self._needing(rows, _Next.DECODE):
+                self._decode(decoding, first)
+                first = False
+                while weighing := self._needing(rows, _Next.BIAS):
+                    self._weigh_bias(weighing)
+                if choosing := self._needing(rows, _Next.LOGITS):
+                    self._choose(choosing)
+        except (RuntimeError, ValueError) as exc:
+            raise ModelError(f"generation failed with model {self.name!r}: {exc}") from exc
+        texts = self.tokenizer.batch_decode(
+            [row.prefix for row in rows],
+            skip_special_tokens=True,
+            clean_up_tokenization_spaces=False,
+        )
+        answer = dict(zip(unique, texts, strict=True))
+        return [answer[r] for r in requests]
+
+    @staticmethod
+    def _needing(rows: list[_Row], need: _Next) -> list[_Row]:
+        return [row for row in rows if row.next is need]
+
+    def _row(self, request: GenerationRequest, ids: list[int]) -> _Row:
+        source = self._tokens(ids)
+        if not self.constrained:
+            return _Row(source, None, mapped=True)
+        constraint = self.constraints.row(request.section, request.source)
+        replay = ConstraintReplay(constraint, self._eos, self._vocab, self.config.record_bias)
+        mapped = constraint.vocabulary <= set(ids).union(self._always)
+        return _Row(source, replay, mapped, state=constraint.initial())
+
+    def _decode(self, rows: list[_Row], first: bool) -> None:
+        """Decode ``rows`` on from their settled prefixes, unconstrained, and replay each.
+
+        The first pass, where no row has a prefix yet, runs on the vocabulary map; later
+        passes, over the few rows left, on the whole vocabulary (CTranslate2 4.8 fails on a
+        map together with target prefixes).
+        """
+        for mapped in (True, False):
+            part = [row for row in rows if row.mapped == mapped]
+            if not part:
+                continue
+            prefixes = [self._tokens(row.prefix) for row in part]
+            results = self.translator.translate_batch(
+                [row.source for row in part],
+                target_prefix=None if first else prefixes,
+                beam_size=1,
+                max_decoding_length=self.config.max_new_tokens,
+                max_batch_size=self.config.batch_tokens,
+                batch_type="tokens",
+                return_end_token=True,
+                use_vmap=mapped and first,
+            )
+            for row, result in zip(part, results, strict=True):
+                row.output = self._ids(result.hypotheses[0])
+                self._replay(row)
+
+    def _weigh_bias(self, rows: list[_Row]) -> None:
+        """Score the runtime's token against the record bias's token after each row's prefix:
+        the bias decides only where it outweighs the gap between them."""
+        pairs = []
+        for row in rows:
+            assert row.replay is not None and row.state is not None
+            taken = row.output[len(row.prefix)]
+            more = row.replay.bias_token(row.state, row.replay.allowed(row.state, len(row.prefix)))
+            assert more is not None
+            pairs.append((taken, more))
+        targets = [
+            self._tokens([*row.prefix, token])
+            for row, pair in zip(rows, pairs, strict=True)
+            for token in pair
+        ]
+        scored = self.translator.score_batch(
+            [row.source for row in rows for _ in range(2)],
+            targets,
+            max_batch_size=self.config.batch_tokens,
+            batch_type="tokens",
+        )
+        for index, (row, (taken, more)) in enumerate(zip(rows, pairs, strict=True)):
+            step = len(row.prefix)
+            gap = scored[2 * index].log_probs[step] - scored[2 * index + 1].log_probs[step]
+            assert row.replay is not None
+            if row.replay.record_bias > gap:
+                self._advance(row, more)
+                if row.next is _Next.BIAS:
+                    row.next = _Next.DECODE
+            else:
+                self._advance(row, taken)
+                if row.next is _Next.BIAS:
+                    self._replay(row)
+
+    def _choose(self, rows: list[_Row]) -> None:
+        """Take the best allowed token at the step each row stopped at, from that step's
+        logits over the whole vocabulary (one step of decoding past the prefix)."""
+        for begin in range(0, len(rows), _LOGIT_ROWS):
+            group = rows[begin : begin + _LOGIT_ROWS]
+            steps = [len(row.prefix) for row in group]
+            results = self.translator.translate_batch(
+                [row.source for row in group],
+                target_prefix=[self._tokens(row.prefix) for row in group],
+                beam_size=1,
+                max_decoding_length=max(steps) + 1,
+                return_logits_vocab=True,
+            )
+            for row, result, step in zip(group, results, steps, strict=True):
+                assert row.replay is not None and row.state is not None
+                logits = np.asarray(result.logits[0][step])
+                self._advance(row, row.replay.choice(row.state, step, logits))
+                if row.next is _Next.LOGITS:
+                    row.next = _Next.DECODE
+
+    def _tokens(self, ids: Sequence[int]) -> list[str]:
+        return list(self.tokenizer.convert_ids_to_tokens(list(ids)))
+
+    def _ids(self, tokens: list[str]) -> list[int]:
+        ids = self.tokenizer.convert_tokens_to_ids(tokens)
+        return [ids] if isinstance(ids, int) else ids
+
+    def _replay(self, row: _Row) -> None:
+        """Settle the runtime's output past the row's prefix while it is certainly what
+        constrained decoding writes; stop at the first step that needs more."""
+        if row.replay is None:
+            row.prefix, row.next = row.output, _Next.NOTHING
+            return
+        row.next = _Next.DECODE
+        while row.next is _Next.DECODE:
+            step = len(row.prefix)
+            if step >= len(row.output):
+                row.next = _Next.NOTHING  # the runtime stopped at the length limit
+                return
+            assert row.state is not None
+            token = row.output[step]
+            verdict = row.replay.check(row.state, step, token)
+            if verdict is not _Next.DECODE:
+                row.next = verdict
+                return
+            self._advance(row, token)
+
+    def _advance(self, row: _Row, token: int) -> None:
+        """Settle one more token; a row that ends here needs nothing more."""
+        assert row.replay is not None and row.state is not None
+        row.state = row.replay.constraint.advance(row.state, token)
+        row.prefix.append(token)
+        if token == self._eos or len(row.prefix) >= self.config.max_new_tokens:
+            row.next = _Next.NOTHING

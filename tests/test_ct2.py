@@ -1,0 +1,185 @@
+"""The CTranslate2 runtime writes what greedy constrained decoding writes: the replay oracle."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from summarizer.backend import BackendConfig, GenerationRequest, HFBackend, load_backend
+from summarizer.constrain import ConstraintFactory, SpanLimits
+from summarizer.errors import ModelError
+from summarizer.ingest import parse_article, read_article
+from summarizer.pipeline import Pipeline
+
+pytest.importorskip("ctranslate2")
+
+from summarizer.ct2 import ConstraintReplay, CT2Backend, _Next
+from tests.conftest import EVAL_SPLITS, LONG_SEED, SHIPPED_MODEL, SHORT_SEED
+
+SENTENCE = "Officials said 40 people were killed and 12 wounded in Tuesday's attack."
+
+
+class _Recorder:
+    """A backend that keeps the requests the pipeline sends, and answers none."""
+
+    name, device, dtype, load_seconds, constrained = "recorder", "cpu", "none", 0.0, True
+
+    def __init__(self, template_version: int | None) -> None:
+        self.template_version = template_version
+        self.requests: list[GenerationRequest] = []
+
+    def generate(self, requests: list[GenerationRequest]) -> list[str]:
+        self.requests += requests
+        return ["none"] * len(requests)
+
+
+def _requests(template_version: int | None) -> list[GenerationRequest]:
+    """The prompts of both seeds and of 15 synthetic validation articles."""
+    lines = EVAL_SPLITS["synthetic"].read_text(encoding="utf-8").splitlines()[:15]
+    articles = [read_article(SHORT_SEED), read_article(LONG_SEED)]
+    articles += [parse_article(json.loads(line)["text"].encode(), source="v") for line in lines]
+    recorder = _Recorder(template_version)
+    Pipeline(recorder).briefs(articles)
+    return recorder.requests
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("ct2-cache")
+
+
+@pytest.fixture(scope="module")
+def shipped_tokenizer():  # type: ignore[no-untyped-def]
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(str(SHIPPED_MODEL))
+
+
+def _replay(tokenizer, bias: float = 0.0) -> tuple[ConstraintReplay, list[int]]:  # type: ignore[no-untyped-def]
+    row = ConstraintFactory(tokenizer, SpanLimits()).row("casualties", SENTENCE)
+    replay = ConstraintReplay(row, tokenizer.eos_token_id, len(tokenizer), bias)
+    ids = tokenizer(SENTENCE, add_special_tokens=False)["input_ids"]
+    return replay, ids
+
+
+def test_replay_refuses_a_token_the_constraint_forbids(shipped_tokenizer) -> None:  # type: ignore[no-untyped-def]
+    replay, _ = _replay(shipped_tokenizer)
+    state = replay.constraint.initial()
+    allowed = replay.allowed(state, 0)
+    forbidden = next(t for t in range(len(shipped_tokenizer)) if t not in allowed)
+    assert replay.check(state, 0, allowed[0]) is _Next.DECODE
+    assert replay.check(state, 0, forbidden) is _Next.LOGITS
+
+
+def test_replay_choice_is_the_best_allowed_token(shipped_tokenizer) -> None:  # type: ignore[no-untyped-def]
+    """Planted logits: the forbidden token scores highest, the choice is the best allowed."""
+    replay, _ = _replay(shipped_tokenizer)
+    state = replay.constraint.initial()
+    allowed = sorted(replay.allowed(state, 0))
+    logits = np.zeros(len(shipped_tokenizer), dtype=np.float32)
+    forbidden = next(t for t in range(len(shipped_tokenizer)) if t not in allowed)
+    logits[forbidden] = 10.0
+    logits[allowed[-1]] = 3.0
+    logits[allowed[0]] = 2.0
+    assert replay.choice(state, 0, logits) == allowed[-1]
+
+
+def _end_of_first_record(replay: ConstraintReplay, tokenizer) -> tuple[object, int]:  # type: ignore[no-untyped-def]
+    """The state after a whole first record, where another record or the end may follow."""
+    factory = ConstraintFactory(tokenizer, SpanLimits())
+    start = SENTENCE.index("40")
+    record = {"count": (start, start + 2), "who": (start + 3, start + 9), "outcome": "killed"}
+    target = factory.target_ids("casualties", SENTENCE, [record])[:-1]  # without the end
+    state = replay.constraint.initial()
+    for token in target:
+        state = replay.constraint.advance(state, token)
+    return state, len(target)
+
+
+@pytest.mark.parametrize(
+    ("bias", "eos_lead", "expected"),
+    [
+        (0.0, 0.5, "eos"),  # no bias: the higher logit wins
+        (1.0, 0.5, "more"),  # the bias outweighs a small lead of the end
+        (1.0, 1.5, "eos"),  # but not a large one
+    ],
+)
+def test_replay_applies_the_record_bias(shipped_tokenizer, bias, eos_lead, expected) -> None:  # type: ignore[no-untyped-def]
+    replay, _ = _replay(shipped_tokenizer, bias)
+    state, used = _end_of_first_record(replay, shipped_tokenizer)
+    more = replay.constraint.next_record(state)  # type: ignore[arg-type]
+    assert more is not None, "the sentence holds a second figure"
+    eos = shipped_tokenizer.eos_token_id
+    logits = np.zeros(len(shipped_tokenizer), dtype=np.float32)
+    logits[eos], logits[more] = 5.0 + eos_lead, 5.0
+    chosen = replay.choice(state, used, logits)  # type: ignore[arg-type]
+    assert chosen == (eos if expected == "eos" else more)
+    # With a bias, stopping there is never taken on trust: the scores decide.
+    verdict = replay.check(state, used, eos)  # type: ignore[arg-type]
+    assert verdict is (_Next.DECODE if bias == 0.0 else _Next.BIAS)
+    assert replay.check(state, used, more) is _Next.DECODE  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+def test_ct2_float32_writes_what_transformers_float32_writes(cache: Path) -> None:
+    """The oracle: on every prompt of 17 articles, the replayed CTranslate2 output equals
+    transformers' constrained greedy output, token for token, at the same precision."""
+    config = BackendConfig(model=str(SHIPPED_MODEL), device="cpu", dtype="float32")
+    reference = HFBackend(config)
+    fast = CT2Backend(config, cache=cache)
+    requests = _requests(reference.template_version)
+    assert len(requests) > 150
+    expected = reference.generate(requests)
+    assert sum(text != "none" for text in expected) >= 40
+    assert fast.generate(requests) == expected
+
+
+@pytest.mark.slow
+def test_ct2_repairs_a_model_that_ignores_the_format(tiny_model_dir: Path, cache: Path) -> None:
+    """A model with random weights breaks the constraint at almost every step: every token
+    of its output must come from the repair path, and still equal transformers' output."""
+    config = BackendConfig(model=str(tiny_model_dir), device="cpu", dtype="float32")
+    requests = [GenerationRequest("casualties", f"casualties: {SENTENCE}", SENTENCE)]
+    expected = HFBackend(config).generate(requests)
+    assert expected != ["none"]
+    assert CT2Backend(config, cache=cache).generate(requests) == expected
+
+
+@pytest.mark.parametrize(
+    ("changes", "runtime"),
+    [
+        ({}, CT2Backend),
+        ({"runtime": "hf"}, HFBackend),
+        ({"num_beams": 3}, HFBackend),
+        ({"dtype": "float32"}, HFBackend),
+        ({"runtime": "ct2", "dtype": "float32"}, CT2Backend),
+    ],
+)
+def test_auto_runtime_choice(
+    changes: dict[str, object], runtime: type, cache: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    config = BackendConfig(model=str(SHIPPED_MODEL), device="cpu", **changes)  # type: ignore[arg-type]
+    assert type(load_backend(config)) is runtime
+
+
+def test_ct2_refuses_beams(cache: Path) -> None:
+    config = BackendConfig(model=str(SHIPPED_MODEL), device="cpu", num_beams=2)
+    with pytest.raises(ModelError, match="greedily"):
+        CT2Backend(config, cache=cache)
+
+
+def test_ct2_reports_damaged_weights_as_a_model_error(tmp_path: Path) -> None:
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    for path in SHIPPED_MODEL.iterdir():
+        if path.is_file():
+            data = path.read_bytes()
+            (damaged / path.name).write_bytes(
+                data[:4096] if path.suffix == ".safetensors" else data
+            )
+    with pytest.raises(ModelError):
+        CT2Backend(BackendConfig(model=str(damaged), device="cpu"), cache=tmp_path / "cache")

@@ -129,8 +129,9 @@ def _convert(source: Path, output: Path, quantization: str) -> None:
         hf_logging.set_verbosity(previous)
 
 
-# Rows whose logits are asked for at once: each returns one vocabulary-sized row per step.
-_LOGIT_ROWS = 16
+# Steps whose logits are asked for in one call: the runtime returns a vocabulary-sized row
+# (120 KB for the shipped model) for every step of every prefix, so this bounds memory.
+_LOGIT_STEPS = 512
 
 
 class _Next(Enum):
@@ -192,6 +193,20 @@ class _Row:
     state: State | None = None
     next: _Next = _Next.DECODE
     output: list[int] = field(default_factory=list)  # the runtime's last output for this row
+
+
+def _groups(rows: list[_Row], max_steps: int) -> list[list[_Row]]:
+    """``rows`` in groups whose prefixes hold at most ``max_steps`` steps (one row at least)."""
+    groups: list[list[_Row]] = []
+    size = 0
+    for row in rows:
+        if groups and size + len(row.prefix) + 1 <= max_steps:
+            groups[-1].append(row)
+            size += len(row.prefix) + 1
+        else:
+            groups.append([row])
+            size = len(row.prefix) + 1
+    return groups
 
 
 class CT2Backend:
@@ -336,8 +351,7 @@ class CT2Backend:
     def _choose(self, rows: list[_Row]) -> None:
         """Take the best allowed token at the step each row stopped at, from that step's
         logits over the whole vocabulary (one step of decoding past the prefix)."""
-        for begin in range(0, len(rows), _LOGIT_ROWS):
-            group = rows[begin : begin + _LOGIT_ROWS]
+        for group in _groups(rows, _LOGIT_STEPS):
             steps = [len(row.prefix) for row in group]
             results = self.translator.translate_batch(
                 [row.source for row in group],

@@ -1,7 +1,9 @@
 """The text the model writes, and reading it back.
 
-T5's vocabulary has no braces, so the model does not write JSON. It writes each record as
-labelled fields in a fixed order, records one after another, or ``none``:
+The model does not write JSON: the format must suit any seq2seq vocabulary (T5's has no
+braces, though the shipped WordPiece model's has), and labelled fields need no quotes or
+escapes. It writes each record as labelled fields in a fixed order, records one after
+another, or ``none``:
 
     count: 440; who: Kurdish fighters; outcome: killed; according to: Turkey; when: -
 

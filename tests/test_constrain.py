@@ -1,9 +1,12 @@
-"""Oracle tests of the copy constraint, on the real (tiny, locally built) tokenizer."""
+"""Oracle tests of the copy constraint, on two real tokenizers: the tiny model's byte-level
+BPE (built locally) and the shipped model's uncased WordPiece, whose pieces and offsets are
+what users run."""
 
 from __future__ import annotations
 
 import pytest
 import torch
+from transformers import PreTrainedTokenizerBase
 
 from summarizer.backend import HFBackend
 from summarizer.constrain import (
@@ -15,17 +18,29 @@ from summarizer.constrain import (
     SpanLimits,
     State,
 )
+from summarizer.ground import align
 from summarizer.outformat import parse_output
 from summarizer.schema import Section
+from tests.conftest import SHIPPED_MODEL
 
 pytestmark = pytest.mark.model
 
 SENTENCE = "Turkey said 440 Kurdish fighters have been killed since the operation began Wednesday."
 
 
+@pytest.fixture(scope="module", params=["tiny-bpe", "shipped-wordpiece"])
+def tokenizer(request: pytest.FixtureRequest) -> PreTrainedTokenizerBase:
+    if request.param == "tiny-bpe":
+        backend: HFBackend = request.getfixturevalue("tiny_backend")
+        return backend.tokenizer
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(str(SHIPPED_MODEL))
+
+
 @pytest.fixture(scope="module")
-def factory(tiny_backend: HFBackend) -> ConstraintFactory:
-    return tiny_backend.constraints
+def factory(tokenizer: PreTrainedTokenizerBase) -> ConstraintFactory:
+    return ConstraintFactory(tokenizer, SpanLimits())
 
 
 def _accepts(row: RowConstraint, ids: list[int]) -> bool:
@@ -51,8 +66,14 @@ def test_training_targets_are_exactly_what_the_decoder_allows(factory: Constrain
     records, failures = parse_output("casualties", text)
     assert failures == []
     assert [r.values["count"] for r in records] == ["440", "440"]
-    assert records[0].values["who"] == "Kurdish fighters"
-    assert records[0].values["according_to"] == "Turkey"
+    # An uncased tokenizer decodes lower case; grounding finds the article's own words.
+    assert _grounded(records[0].values["who"]) == "Kurdish fighters"
+    assert _grounded(records[0].values["according_to"]) == "Turkey"
+
+
+def _grounded(value: str | None) -> str | None:
+    match = None if value is None else align(value, SENTENCE)
+    return None if match is None else SENTENCE[match.start : match.end]
 
 
 def test_none_is_accepted(factory: ConstraintFactory) -> None:
@@ -112,10 +133,10 @@ COUNT_SHAPES = "In 2016 a storm left no fewer than 40 people dead, dozens more h
         ("storm left no fewer than 40", False),
     ],
 )
-def test_count_span_shapes(tiny_backend: HFBackend, count: str, allowed: bool) -> None:
+def test_count_span_shapes(tokenizer: PreTrainedTokenizerBase, count: str, allowed: bool) -> None:
     # Room for long spans, so only the shape of a count limits it (the tiny tokenizer is
     # nearly character-level).
-    factory = ConstraintFactory(tiny_backend.tokenizer, SpanLimits(count_tokens=60))
+    factory = ConstraintFactory(tokenizer, SpanLimits(count_tokens=60))
     row = factory.row("casualties", COUNT_SHAPES)
     state = row.initial()
     for token in factory.grammars["casualties"].first_label:
@@ -133,8 +154,8 @@ def test_count_span_shapes(tiny_backend: HFBackend, count: str, allowed: bool) -
     assert complete is allowed
 
 
-def test_a_record_is_only_started_when_it_fits(tiny_backend: HFBackend) -> None:
-    tight = ConstraintFactory(tiny_backend.tokenizer, SpanLimits(output_tokens=200))
+def test_a_record_is_only_started_when_it_fits(tokenizer: PreTrainedTokenizerBase) -> None:
+    tight = ConstraintFactory(tokenizer, SpanLimits(output_tokens=200))
     grammar = tight.grammars["casualties"]
     row = tight.row("casualties", SENTENCE)
     ids = tight.target_ids("casualties", SENTENCE, [{"count": (12, 15), "outcome": "killed"}])

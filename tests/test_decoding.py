@@ -81,6 +81,7 @@ def _plain_generate(backend: HFBackend, request: GenerationRequest) -> str:
 
 
 @pytest.mark.model
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1])
 def test_fast_generation_equals_one_plain_generate_call_per_prompt(
     seed: int, tmp_path: Path

@@ -336,7 +336,8 @@ def test_a_second_concurrent_batch_process_is_refused(tiny_model_dir: Path, tmp_
     source, out = tmp_path / "in", tmp_path / "out.jsonl"
     _items(source, [str(n) for n in range(40)])
     command = [sys.executable, "-m", "summarizer", "batch", str(source), "-o", str(out)]
-    command += ["--model", str(tiny_model_dir), "--device", "cpu", "--chunk-size", "1"]
+    command += ["--model", str(tiny_model_dir), "--device", "cpu", "--runtime", "hf"]
+    command += ["--chunk-size", "1"]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     first = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
     try:

@@ -74,9 +74,34 @@ def test_normalized_and_fuzzy_alignment(
     assert (text[match.start : match.end], match.alignment) == (expected, alignment)
 
 
-@pytest.mark.parametrize("value", ["943", "95, 946", "4400 Kurdish fighters", "44", "40"])
-def test_numbers_are_never_matched_fuzzily(value: str) -> None:
-    assert align(value, "Turkey said 440 Kurdish fighters have been killed.") is None
+FIGURES = "The UN said more than 130,000 people of the 3rd district have fled since Monday."
+
+
+# A value one digit off the article's figure: close enough for a fuzzy match to take it
+# (every value here scores above FUZZY_MIN_SCORE against its sentence), yet a number must
+# be found verbatim, so grounding drops it instead.
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("count", "more than 130,001"),
+        ("count", "more than 180,000"),
+        ("who", "people of the 5rd district"),
+        ("according_to", "The UN said more than 130,00"),
+    ],
+)
+def test_a_number_one_digit_off_is_dropped_not_matched_fuzzily(field: str, value: str) -> None:
+    sentence = Sentence(0, 7, 7 + len(FIGURES), FIGURES, False)
+    article = "Floods\n" + FIGURES
+    values = {"count": "more than 130,000", "who": "people", "according_to": "The UN"}
+    raw = RawRecord("displacement", {**values, field: value, "origin": None, "when": None})
+    record, dropped = ground_record(SentenceRecord(raw, sentence), article)
+    assert [(d.field, d.value, d.reason) for d in dropped] == [
+        (field, value, "number not found verbatim in its sentence")
+    ]
+    assert record is not None
+    kept = {name: getattr(record, name) for name in ("count_text", "who", "according_to")}
+    lost = "count_text" if field == "count" else field
+    assert [name for name, grounded in kept.items() if grounded is None] == [lost]
 
 
 def test_invented_number_is_dropped_and_reported() -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from summarizer.clean import clean
 from summarizer.fields import SECTION_FIELDS
-from summarizer.ground import align, ground_record
+from summarizer.ground import align, ground_record, normalize
 from summarizer.numbers import QUANTITY_WORD, parse_count
 from summarizer.outformat import RawRecord
 from summarizer.parse import SentenceRecord
@@ -64,14 +66,20 @@ def test_clean_keeps_ordered_disjoint_slices(text: str) -> None:
 
 @SETTINGS
 @given(ANY_TEXT)
-def test_sentences_are_ordered_stripped_slices(text: str) -> None:
-    previous_end = 0
-    for number, sentence in enumerate(segment(text, clean(text))):
-        assert sentence.index == number
-        assert text[sentence.start : sentence.end] == sentence.text
+def test_sentences_split_the_kept_lines_without_losing_a_character(text: str) -> None:
+    blocks = clean(text)
+    sentences = segment(text, blocks)
+    assert [s.index for s in sentences] == list(range(len(sentences)))
+    for sentence in sentences:
         assert sentence.text and sentence.text == sentence.text.strip()
-        assert sentence.start >= previous_end
-        previous_end = sentence.end
+    for block in blocks:
+        inside = [s for s in sentences if block.start <= s.start and s.end <= block.end]
+        assert all(a.end <= b.start for a, b in pairwise(inside))
+        kept = "".join(text[block.start : block.end].split())
+        assert "".join("".join(s.text.split()) for s in inside) == kept
+    assert len(sentences) == sum(
+        1 for s in sentences for b in blocks if b.start <= s.start and s.end <= b.end
+    )
 
 
 @SETTINGS
@@ -79,7 +87,6 @@ def test_sentences_are_ordered_stripped_slices(text: str) -> None:
 def test_number_parsing_never_crashes(text: str) -> None:
     parse_count(text)
     for match in QUANTITY_WORD.finditer(text):
-        assert text[match.start() : match.end()] == match.group()
         parse_count(match.group())
 
 
@@ -106,16 +113,27 @@ def test_a_planted_span_is_found_exactly(before: str, value_words: list[str], af
     assert text[match.start : match.end] == value
 
 
+def _copied_from(grounded: GroundedText, written: str, count: bool) -> bool:
+    """Whether the grounded text is the value the model wrote (a count may be widened)."""
+    if grounded.alignment == "fuzzy":
+        return not any(c.isdigit() for c in written)
+    if grounded.alignment == "exact":
+        return written in grounded.text if count else grounded.text == written
+    wanted, found = normalize(written)[0], normalize(grounded.text)[0]
+    return wanted in found if count else wanted == found
+
+
 @SETTINGS
 @given(
     ANY_TEXT,
     st.sampled_from(list(SECTION_FIELDS)),
     st.lists(st.one_of(st.none(), WORDS, NUMBERS, st.text(max_size=15)), min_size=6, max_size=6),
 )
-def test_grounded_records_only_hold_slices_of_the_article(
+def test_every_written_value_is_grounded_in_its_sentence_or_reported(
     text: str, section: str, values: list[str | None]
 ) -> None:
-    """Whatever the model writes, a grounded record quotes the article at its own offsets."""
+    """Whatever the model writes, each value is kept as its own copy inside its sentence, or
+    listed as dropped: none is lost silently or moved to another sentence."""
     fields = SECTION_FIELDS[section]  # type: ignore[index]
     raw = {
         spec.name: (spec.choices[0] if spec.kind == "choice" else value)
@@ -124,12 +142,17 @@ def test_grounded_records_only_hold_slices_of_the_article(
     for sentence in segment(text, clean(text)):
         item = SentenceRecord(RawRecord(section, raw), sentence)  # type: ignore[arg-type]
         record, dropped = ground_record(item, text)
-        grounded = (
-            [] if record is None else [getattr(record, name) for name in type(record).model_fields]
-        )
-        for value in grounded:
-            if isinstance(value, GroundedText):
-                assert text[value.start : value.end] == value.text
-                assert sentence.start <= value.start <= value.end <= sentence.end
-        for lost in dropped:
-            assert lost.value in raw.values()
+        if record is None:
+            assert dropped
+            continue
+        lost = {d.field for d in dropped}
+        for spec in fields:
+            written = raw.get(spec.name)
+            if spec.kind == "choice" or written is None:
+                continue
+            name = "count_text" if spec.kind == "count" else spec.name
+            grounded = getattr(record, name)
+            assert (grounded is None) == (spec.name in lost), (spec.name, written)
+            if grounded is not None:
+                assert sentence.start <= grounded.start <= grounded.end <= sentence.end
+                assert _copied_from(grounded, written, spec.kind == "count"), (written, grounded)

@@ -153,6 +153,7 @@ def _tiny_train_config(tmp_path: Path, **overrides: Any) -> Any:
     return TrainConfig(**(settings | overrides))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("bfloat16_autocast", [False, True])
 def test_a_trained_model_records_its_template_version(
     tmp_path: Path, bfloat16_autocast: bool
@@ -173,6 +174,7 @@ def test_a_trained_model_records_its_template_version(
     assert backend.template_version == 2
 
 
+@pytest.mark.slow
 def test_max_steps_ends_training_early(tmp_path: Path) -> None:
     from summarizer.train import train
 

@@ -136,20 +136,6 @@ def _peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-class _Recorder:
-    """A backend that only keeps the requests the pipeline sends."""
-
-    name, device, dtype, load_seconds, constrained = "recorder", "cpu", "none", 0.0, True
-
-    def __init__(self, template_version: int | None) -> None:
-        self.template_version = template_version
-        self.requests: list[GenerationRequest] = []
-
-    def generate(self, requests: Sequence[GenerationRequest]) -> list[str]:
-        self.requests += requests
-        return ["none"] * len(requests)
-
-
 def _timed(generate: Callable[[], list[str]]) -> tuple[float, list[str]]:
     started = time.perf_counter()
     outputs = generate()
@@ -164,9 +150,7 @@ def _model_part(reference: HFBackend, articles: list[Article], threads: int) -> 
 
     from summarizer.ct2 import CT2Backend
 
-    recorder = _Recorder(reference.template_version)
-    Pipeline(recorder).briefs(articles)
-    requests = list(dict.fromkeys(recorder.requests))
+    requests = list(dict.fromkeys(Pipeline(reference).requests(articles)))
     ct2 = CT2Backend(replace(reference.config, dtype="auto", runtime="ct2"))
     translator = ctranslate2.Translator(
         ct2.folder, device="cpu", compute_type="int8", intra_threads=threads

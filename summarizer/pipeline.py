@@ -71,11 +71,7 @@ class Pipeline:
         """Briefs for several articles, their prompts batched through the model together."""
         started = time.perf_counter()
         prepared = [self._prepare(article) for article in articles]
-        requests = [
-            GenerationRequest(p.section, p.text, p.sentence.text)
-            for item in prepared
-            for p in item.prompts
-        ]
+        requests = _requests(prepared)
         model_started = time.perf_counter()
         outputs = self.backend.generate(requests) if requests else []
         model_seconds = time.perf_counter() - model_started
@@ -88,6 +84,10 @@ class Pipeline:
             elapsed = (time.perf_counter() - started) / max(len(articles), 1)
             briefs.append(self._assemble(item, item_outputs, share, elapsed))
         return briefs
+
+    def requests(self, articles: Sequence[Article]) -> list[GenerationRequest]:
+        """The prompts ``briefs`` would send the model for these articles."""
+        return _requests([self._prepare(article) for article in articles])
 
     def _prepare(self, article: Article) -> _Prepared:
         budget = self.config.budget
@@ -148,6 +148,14 @@ class Pipeline:
             constrained=self.backend.constrained,
             unread=item.unread,
         )
+
+
+def _requests(prepared: Sequence[_Prepared]) -> list[GenerationRequest]:
+    return [
+        GenerationRequest(p.section, p.text, p.sentence.text)
+        for item in prepared
+        for p in item.prompts
+    ]
 
 
 def _failure_to_dropped(failure: ParseFailure) -> Dropped:

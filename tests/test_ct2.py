@@ -22,28 +22,12 @@ from tests.conftest import EVAL_SPLITS, LONG_SEED, SHIPPED_MODEL, SHORT_SEED
 SENTENCE = "Officials said 40 people were killed and 12 wounded in Tuesday's attack."
 
 
-class _Recorder:
-    """A backend that keeps the requests the pipeline sends, and answers none."""
-
-    name, device, dtype, load_seconds, constrained = "recorder", "cpu", "none", 0.0, True
-
-    def __init__(self, template_version: int | None) -> None:
-        self.template_version = template_version
-        self.requests: list[GenerationRequest] = []
-
-    def generate(self, requests: list[GenerationRequest]) -> list[str]:
-        self.requests += requests
-        return ["none"] * len(requests)
-
-
-def _requests(template_version: int | None) -> list[GenerationRequest]:
+def _requests(backend: HFBackend) -> list[GenerationRequest]:
     """The prompts of both seeds and of 15 synthetic validation articles."""
     lines = EVAL_SPLITS["synthetic"].read_text(encoding="utf-8").splitlines()[:15]
     articles = [read_article(SHORT_SEED), read_article(LONG_SEED)]
     articles += [parse_article(json.loads(line)["text"].encode(), source="v") for line in lines]
-    recorder = _Recorder(template_version)
-    Pipeline(recorder).briefs(articles)
-    return recorder.requests
+    return Pipeline(backend).requests(articles)
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +114,7 @@ def test_ct2_float32_writes_what_transformers_float32_writes(cache: Path) -> Non
     config = BackendConfig(model=str(SHIPPED_MODEL), device="cpu", dtype="float32")
     reference = HFBackend(config)
     fast = CT2Backend(config, cache=cache)
-    requests = _requests(reference.template_version)
+    requests = _requests(reference)
     assert len(requests) > 150
     expected = reference.generate(requests)
     assert sum(text != "none" for text in expected) >= 40

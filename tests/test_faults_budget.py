@@ -108,12 +108,12 @@ def test_an_article_within_the_budget_is_read_whole() -> None:
 MEASURE = """
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
-from summarizer.backend import BackendConfig, HFBackend
+from summarizer.backend import BackendConfig, load_backend
 from summarizer.ingest import Article
 from summarizer.models import default_model
 from summarizer.pipeline import Pipeline
 from tests.test_faults_budget import invented_news
-pipeline = Pipeline(HFBackend(BackendConfig(model=str(default_model()), device="cpu")))
+pipeline = Pipeline(load_backend(BackendConfig(model=str(default_model()), device="cpu")))
 text = invented_news({size})
 started = time.monotonic()
 brief = pipeline.brief(Article("long", text))

@@ -24,7 +24,9 @@ checks it token for token against transformers at float32). Transformers
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -51,16 +53,10 @@ COMPUTE_TYPES = {"auto": "int8", "float32": "float32", "int8": "int8"}
 
 
 def available() -> bool:
-    try:
-        import ctranslate2  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return importlib.util.find_spec("ctranslate2") is not None
 
 
 def cache_root() -> Path:
-    import os
-
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "summarizer" / "ct2"
 

@@ -303,7 +303,7 @@ def _from_pretrained(
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
     try:
-        with _quiet_hub():
+        with quiet_hub():
             tokenizer = AutoTokenizer.from_pretrained(
                 model, trust_remote_code=False, local_files_only=cache_only
             )
@@ -315,7 +315,7 @@ def _from_pretrained(
                 local_files_only=cache_only,
             )
     except Exception as exc:  # loaders raise OSError, ValueError, SafetensorError, bare Exception
-        raise ModelError(f"cannot load model {model!r} as a {where}: {_first_line(exc)}") from exc
+        raise ModelError(f"cannot load model {model!r} as a {where}: {first_line(exc)}") from exc
     return tokenizer, network
 
 
@@ -333,17 +333,17 @@ def _check_hub_answers(model: str) -> None:
     from huggingface_hub import get_hf_file_metadata, hf_hub_url
 
     try:
-        with _quiet_hub():
+        with quiet_hub():
             get_hf_file_metadata(hf_hub_url(model, "config.json"), timeout=HUB_TIMEOUT_SECONDS)
     except Exception as exc:  # network, HTTP and offline errors share no base class
         raise ModelError(
             f"cannot load model {model!r}: no such folder, not in the hub cache, and the "
-            f"hub did not serve it ({_first_line(exc)})"
+            f"hub did not serve it ({first_line(exc)})"
         ) from exc
 
 
 @contextmanager
-def _quiet_hub() -> Iterator[None]:
+def quiet_hub() -> Iterator[None]:
     """No retry notices or warnings from transformers and huggingface_hub: errors only."""
     from huggingface_hub.utils import logging as hub_logging
     from transformers.utils import logging as hf_logging
@@ -360,7 +360,7 @@ def _quiet_hub() -> Iterator[None]:
         hub_logging.set_verbosity(levels[1])
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0].rstrip(".") if text else type(exc).__name__
 

@@ -41,6 +41,8 @@ from summarizer.backend import (
     BackendConfig,
     GenerationRequest,
     check_model_dir,
+    first_line,
+    quiet_hub,
     trained_template_version,
 )
 from summarizer.constrain import ConstraintFactory, RowConstraint, SpanLimits, State
@@ -114,15 +116,11 @@ def _convert(source: Path, output: Path, quantization: str) -> None:
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
-    previous = hf_logging.get_verbosity()
-    hf_logging.set_verbosity_error()
     try:
-        TransformersConverter(str(source)).convert(str(output), quantization=quantization)
+        with quiet_hub():
+            TransformersConverter(str(source)).convert(str(output), quantization=quantization)
     except Exception as exc:  # a damaged checkpoint fails in the converter in many ways
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelError(f"cannot convert the model for CTranslate2: {first}") from exc
-    finally:
-        hf_logging.set_verbosity(previous)
+        raise ModelError(f"cannot convert the model for CTranslate2: {first_line(exc)}") from exc
 
 
 # Steps whose logits are asked for in one call: the runtime returns a vocabulary-sized row

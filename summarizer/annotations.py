@@ -2,20 +2,24 @@
 
 Usage:
     python -m summarizer.annotations show lee_background 12   # numbered sentences
-    python -m summarizer.annotations check FILE.jsonl [...]   # validate annotation files
+    python -m summarizer.annotations check FILE.jsonl [...]   # validate files and reading rules
 """
 
 from __future__ import annotations
 
+import re
 import sys
+from collections import Counter
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from summarizer.clean import clean
 from summarizer.fields import SECTION_FIELDS
-from summarizer.numbers import QUANTITY_WORD
+from summarizer.numbers import QUANTITY_WORD, figure_phrases
 from summarizer.schema import Section
 from summarizer.segment import Sentence, segment
 
@@ -57,6 +61,8 @@ class AnnotatedArticle(BaseModel):
     text: str | None = None
     split: str = "train"
     facts: list[AnnotatedFact]
+    # Killed and wounded in the incident by the guide's "Casualty totals" rules, where coded.
+    totals: dict[Literal["killed", "wounded"], Annotated[int, Field(ge=0)]] | None = None
 
 
 @lru_cache(maxsize=2)
@@ -93,14 +99,278 @@ def load_annotations(path: Path) -> list[AnnotatedArticle]:
     return items
 
 
+# Reading rules that can be checked mechanically (ANNOTATION_GUIDE.md, "Reading rules (fourth
+# round)"). Each check names its rule; a problem reads "[rule] what is wrong".
+
+# Text right after a figure that makes it an age, a time, a date, a share, a distance or money.
+_NOT_A_COUNT_AFTER: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("an age", re.compile(r"[- ](?:years?|months?|weeks?|days?)[- ]old\b|-year\b", re.I)),
+    ("a time", re.compile(r":\d\d|\s*(?:a\.m\.|p\.m\.|am\b|pm\b|GMT\b|hrs\b|o'clock\b)")),
+    ("a date", re.compile(r"(?:st|nd|rd|th)\b")),
+    ("a percentage", re.compile(r"\s*(?:%|percent\b|per cent\b)", re.I)),
+    (
+        "a distance",
+        re.compile(r"\s*(?:km|kilomet(?:re|er)s?|miles?|met(?:re|er)s?|mph|kph)\b", re.I),
+    ),
+    ("a duration", re.compile(r"[\s-](?:minutes?|hours?|days?|weeks?|months?|years?|decades?)\b")),
+    ("a price", re.compile(r"\s*(?:dollars|euros|pounds|rupees|yuan|naira|shillings|USD)\b")),
+    ("an address", re.compile(r"\s+[A-Z][a-z]+\s+(?:Street|St|Road|Rd|Avenue|Ave|Lane|Drive)\b")),
+)
+_MONTHS = (
+    r"January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan\.|Feb\.|Mar\.|Apr\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\."
+)
+# Text right before a figure that makes it money, a magnitude, an age, a date, a time or an address.
+_NOT_A_COUNT_BEFORE: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("a price", re.compile(r"(?:[$£€¥]|\bRs\.?|\bUSD|\bUS\$)\s*$")),
+    ("a magnitude", re.compile(r"\bmagnitude[- ](?:of\s)?$", re.I)),
+    ("an age", re.compile(r"\b(?:aged|age)\s$", re.I)),
+    ("a date", re.compile(rf"\b(?:{_MONTHS})\s$")),
+    ("a time", re.compile(r"\d[:.]$")),
+    (
+        "an address",
+        re.compile(r"\b(?:Route|Highway|Interstate|No\.|Room|Gate|Block|Flight|Plot)\s$"),
+    ),
+)
+# An age in brackets or commas right after a name: "Ramesh Oraon (47)", "Cody Albers, 27,".
+_NAME_BEFORE = re.compile(r"\b[A-Z][a-z][\w'-]*(?:\s\(|,\s)$")
+_YEAR_ONLY = re.compile(r"(?:18|19|20)\d\d")
+_PEOPLE_NEXT = re.compile(
+    r"\s+(?:people|persons|residents|families|households|refugees|inmates|prisoners|detainees"
+    r"|civilians|soldiers|troops|villagers|migrants|children|men|women|workers|passengers)\b"
+)
+_UNIT_IN_VALUE = re.compile(r"%|\bper ?cent\b|[$£€]|\b[ap]\.m\.|-year-old\b", re.I)
+
+PRONOUNS = frozenset(
+    {"he", "she", "they", "it", "them", "we", "us", "his", "her", "their", "him", "i", "you"}
+)
+PERSON_FIELDS = ("who", "according_to", "issued_by", "announced_by", "binds")
+
+# A hedge or forecast within three words before a figure ("could reach", "feared", "will"),
+# or right after it ("may have died", "are feared drowned", "presumed dead").
+_HEDGE_BEFORE = re.compile(
+    r"\b(?:could|may|might|feared|fears?|will|would|expected to|likely to)\b"
+)
+_HEDGE_AFTER = re.compile(
+    r"^\W*(?:[\w-]+\s+){0,2}?(?:(?:may|might|could|would)\s+(?:have|be)\b"
+    r"|(?:are|is|were|was)\s+(?:feared|presumed)\b|(?:feared|presumed)\s+(?:dead|killed|drowned)\b)"
+)
+# A figure that the sentence says was recaptured, or is still at large: "recaptured 42",
+# "nine of them had been caught", "11 of whom have since been rearrested", "two remain at large".
+_GAVE_THEMSELVES_UP = r"(?:turned|handed) (?:themselves|himself|herself) in"
+_BACK_IN_CUSTODY = (
+    r"recaptured|re-?arrested|caught|arrested|located|found(?!\s+(?:missing|dead))|picked up"
+    rf"|brought back|taken (?:back )?into custody|{_GAVE_THEMSELVES_UP}"
+)
+_PART_OF = (
+    r"(?:\s+\(\d+\))?(?:\s+of\s+(?:the|those|them|whom|its|their)\b(?:\s+[\w-]+){0,3}?)?"
+    r"(?:\s+[\w-]+){0,2}?"
+)
+# After the figure: "recaptured" or "re-arrested" alone, any other verb after an auxiliary
+# ("were caught"), so that "two commanders arrested in March" is no recapture.
+_RECAPTURED_AFTER = re.compile(
+    rf"^{_PART_OF}\s+(?:(?:had|have|has|were|was|are|is)\s+)?(?:since\s+|already\s+|later\s+)?"
+    rf"(?:been\s+)?(?:recaptured|re-?arrested|{_GAVE_THEMSELVES_UP})\b"
+    rf"|^{_PART_OF}\s+(?:had|have|has|were|was|are|is)\s+(?:since\s+|already\s+|later\s+)?"
+    rf"(?:been\s+)?(?:{_BACK_IN_CUSTODY})\b"
+)
+_RECAPTURED_BEFORE = re.compile(rf"\b(?:{_BACK_IN_CUSTODY})\s+(?:some\s+|another\s+)?$")
+_AT_LARGE_AFTER = re.compile(
+    rf"^{_PART_OF}\s+(?:(?:remain|remains|remained|were|are|is|was)\s+)?(?:still\s+)?"
+    r"(?:at large|on the run|being hunted|missing)\b"
+)
+# "None of the three had been found": the three are still at large.
+_NONE_OF = re.compile(r"\bnone of (?:the |those |them )?(?:other |remaining )?$", re.I)
+# The whole a part is taken from: "six of the 11", "of the 23 who escaped".
+_WHOLE_OF = re.compile(r"\bof (?:the |those |its |their )?(?:other |remaining )?$", re.I)
+# Words of custody or rescue that make a figure no casualty, up to the next "and" or figure
+# of its clause ("37 people had been arrested"; not "killed 12 and captured five").
+_ARREST_WORD = re.compile(
+    r"\b(?:arrested|detained|surrendered|captured|taken into custody|rescued|held)\b", re.I
+)
+_CASUALTY_WORD = re.compile(
+    r"\b(?:kill|dead|die|death|wound|injur|hurt|missing|bod(?:y|ies)|shot|drown|casualt|treated"
+    r"|hospital)",
+    re.I,
+)
+
+
+def occurrences(value: str, evidence: str) -> list[tuple[int, int]]:
+    """Spans of ``value`` in ``evidence`` as a whole phrase (not '4' inside '14' or '4.5')."""
+    pattern = r"(?<![\w,.])" + re.escape(value) + r"(?![\w]|[,.]\d)"
+    return [m.span() for m in re.finditer(pattern, evidence)]
+
+
+def non_count_reading(evidence: str, start: int, end: int) -> str | None:
+    """What the figure at ``evidence[start:end]`` is when it is no count of people, else None:
+    'an age' for 'the 31-year-old' or 'Ramesh (47)', 'a time' for '4:30 p.m.', and so on."""
+    before, after = evidence[:start], evidence[end:]
+    for reading, pattern in _NOT_A_COUNT_AFTER:
+        if pattern.match(after):
+            return reading
+    for reading, pattern in _NOT_A_COUNT_BEFORE:
+        if pattern.search(before):
+            return reading
+    name = _NAME_BEFORE.search(before)
+    if name and after.startswith(")" if name.group().endswith("(") else ","):
+        return "an age"
+    return None
+
+
+def _counts_people(fact: AnnotatedFact, value: str) -> bool:
+    """Whether a four-digit figure is followed by the people it counts ('1900 residents')."""
+    return any(
+        _PEOPLE_NEXT.match(fact.evidence, end) for _, end in occurrences(value, fact.evidence)
+    )
+
+
+def count_not_a_count(fact: AnnotatedFact) -> list[str]:
+    """A count that is an age, time, date, year, price, percentage, distance or address."""
+    value = fact.fields.get("count")
+    if value is None:
+        return []
+    digits = re.findall(r"\d[\d,.]*", value)
+    if len(digits) == 1 and _YEAR_ONLY.fullmatch(digits[0]) and not _counts_people(fact, value):
+        return [f"count {value!r} is a year"]
+    if _UNIT_IN_VALUE.search(value):
+        return [f"count {value!r} carries a unit: it counts no people"]
+    readings = [
+        non_count_reading(fact.evidence, *span) for span in occurrences(value, fact.evidence)
+    ]
+    if readings and all(readings):
+        return [f"count {value!r} is {readings[0]} in its evidence"]
+    return []
+
+
+def pronoun_value(fact: AnnotatedFact) -> list[str]:
+    """A pronoun as the whole value of a person field: use the antecedent or leave it out."""
+    return [
+        f"{name}={value!r} is a pronoun"
+        for name, value in fact.fields.items()
+        if name in PERSON_FIELDS and value.lower() in PRONOUNS
+    ]
+
+
+def _hedged(evidence: str, start: int, end: int) -> bool:
+    words_before = " ".join(evidence[:start].split()[-3:])
+    return bool(_HEDGE_BEFORE.search(words_before) or _HEDGE_AFTER.match(evidence[end:]))
+
+
+def hedged_count(fact: AnnotatedFact) -> list[str]:
+    """A figure the sentence hedges or forecasts ('could reach 20,000', 'may have died')."""
+    value = fact.fields.get("count")
+    if value is None:
+        return []
+    spans = occurrences(value, fact.evidence)
+    if spans and all(_hedged(fact.evidence, *span) for span in spans):
+        return [f"count {value!r} is hedged or forecast in its evidence"]
+    return []
+
+
+def arrest_as_casualty(fact: AnnotatedFact) -> list[str]:
+    """A casualty count whose own clause says arrested, detained, surrendered or rescued, with
+    no word of death or injury in that clause."""
+    value = fact.fields.get("count")
+    if fact.section != "casualties" or value is None:
+        return []
+    for _, end in occurrences(value, fact.evidence):
+        clause = re.split(r"[,;.]", fact.evidence[end:], maxsplit=1)[0]
+        own_words = re.split(r"\band\b|\d", clause, maxsplit=1)[0]
+        if _ARREST_WORD.search(own_words) and not _CASUALTY_WORD.search(clause):
+            return [f"count {value!r} is of people arrested, detained or rescued, not casualties"]
+    return []
+
+
+def escape_also_displacement(facts: list[AnnotatedFact]) -> list[str]:
+    """One figure of one sentence annotated both as an escape and as displacement."""
+    escaped = {
+        (f.evidence, f.fields["count"])
+        for f in facts
+        if f.section == "escapes" and "count" in f.fields
+    }
+    return [
+        f"count {f.fields['count']!r} is both an escape and displacement: {f.evidence[:60]!r}"
+        for f in facts
+        if f.section == "displacement" and (f.evidence, f.fields.get("count")) in escaped
+    ]
+
+
+def _recapture_figures(sentence: str) -> list[tuple[str, str]]:
+    """(figure, 'yes'/'no') for each figure the sentence says was recaptured or is at large."""
+    found = []
+    for start, end in figure_phrases(sentence):
+        before, after = sentence[:start], sentence[end:]
+        restated = before.endswith("(") and after.startswith(")")  # "five (5)"
+        if _NONE_OF.search(before):
+            found.append((sentence[start:end], "no"))
+        elif restated or non_count_reading(sentence, start, end) or _WHOLE_OF.search(before):
+            continue
+        elif _RECAPTURED_AFTER.match(after) or _RECAPTURED_BEFORE.search(before):
+            found.append((sentence[start:end], "yes"))
+        elif _AT_LARGE_AFTER.match(after):
+            found.append((sentence[start:end], "no"))
+    return found
+
+
+def recapture_without_count(facts: list[AnnotatedFact]) -> list[str]:
+    """In a sentence with escape facts, a recaptured (or still at large) figure is the count of
+    an escape fact of its own with ``recaptured`` yes (or no)."""
+    found = []
+    for evidence in dict.fromkeys(f.evidence for f in facts if f.section == "escapes"):
+        escapes = [f for f in facts if f.section == "escapes" and f.evidence == evidence]
+        for figure, recaptured in _recapture_figures(evidence):
+            if not any(
+                occurrences(figure, f.fields.get("count", ""))
+                and f.fields.get("recaptured") == recaptured
+                for f in escapes
+            ):
+                found.append(
+                    f"figure {figure!r} (recaptured: {recaptured}) has no escape fact of its own:"
+                    f" {evidence[:60]!r}"
+                )
+    return found
+
+
+FactRule = Callable[[AnnotatedFact], list[str]]
+ArticleRule = Callable[[list[AnnotatedFact]], list[str]]
+FACT_RULES: dict[str, FactRule] = {
+    "not-a-count": count_not_a_count,
+    "pronoun": pronoun_value,
+    "hedged": hedged_count,
+    "arrested": arrest_as_casualty,
+}
+ARTICLE_RULES: dict[str, ArticleRule] = {
+    "escape-and-displacement": escape_also_displacement,
+    "recapture": recapture_without_count,
+}
+
+
+def rule_problems(facts: list[AnnotatedFact]) -> list[str]:
+    """Every reading-rule problem of one article's facts, each as '[rule] what is wrong'."""
+    found = [
+        f"[{name}] {problem}"
+        for fact in facts
+        for name, rule in FACT_RULES.items()
+        for problem in rule(fact)
+    ]
+    found += [
+        f"[{name}] {problem}" for name, rule in ARTICLE_RULES.items() for problem in rule(facts)
+    ]
+    return found
+
+
 def problems(item: AnnotatedArticle) -> list[str]:
     found = []
     text = article_text(item)
-    sentence_texts = {s.text for s in sentences_of(text)}
+    # A headline line is evidence too: its figure ("Killed 1, Injured 6") is a fact of its own.
+    sentence_texts = {s.text for s in segment(text, clean(text))}
     for fact in item.facts:
         if fact.evidence not in sentence_texts:
-            found.append(f"evidence is not one whole sentence of the article: {fact.evidence!r}")
-    return found
+            found.append(
+                f"evidence is not one whole sentence or headline line of the article: "
+                f"{fact.evidence!r}"
+            )
+    return found + rule_problems(item.facts)
 
 
 def _check(paths: list[str]) -> int:
@@ -108,6 +378,7 @@ def _check(paths: list[str]) -> int:
     seen: set[tuple[str, int | str | None]] = set()
     totals: dict[str, int] = {}
     articles = 0
+    by_rule: Counter[str] = Counter()
     for name in paths:
         try:
             items = load_annotations(Path(name))
@@ -124,11 +395,19 @@ def _check(paths: list[str]) -> int:
             articles += 1
             for problem in problems(item):
                 print(f"{name}: {key}: {problem}")
+                by_rule[_rule_of(problem)] += 1
                 bad += 1
             for fact in item.facts:
                 totals[fact.section] = totals.get(fact.section, 0) + 1
+    if by_rule:
+        print("problems per rule: " + ", ".join(f"{r} {n}" for r, n in sorted(by_rule.items())))
     print(f"{articles} articles, facts per section: {totals}, problems: {bad}")
     return 1 if bad else 0
+
+
+def _rule_of(problem: str) -> str:
+    match = re.match(r"\[([\w-]+)\]", problem)
+    return match.group(1) if match else "evidence"
 
 
 def _show(corpus: str, index: int) -> int:

@@ -21,9 +21,28 @@ _QUALIFIERS: tuple[tuple[str, Qualifier], ...] = (
 _QUALIFIER_RE = re.compile(
     r"^(?P<q>" + "|".join(p for p, _ in _QUALIFIERS) + r")\b\s*", re.IGNORECASE
 )
-_DIGITS = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?!\d)")
-_SCALE = re.compile(r"^\s*(million|billion|thousand)\b", re.IGNORECASE)
-_SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+# Western grouping '130,000' and Indian grouping '3,57,243' (lakhs and crores in pairs).
+_DIGITS = re.compile(
+    r"(?<![\d.])(\d{1,2}(?:,\d{2})+,\d{3}|\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?!\d)"
+)
+_SCALES = {
+    "thousand": 1_000,
+    "lakh": 100_000,
+    "lakhs": 100_000,
+    "lac": 100_000,
+    "lacs": 100_000,
+    "million": 1_000_000,
+    "crore": 10_000_000,
+    "crores": 10_000_000,
+    "billion": 1_000_000_000,
+}
+_SCALE = re.compile(r"^\s*(" + "|".join(_SCALES) + r")\b", re.IGNORECASE)
+# 'seven lakh': a number in words before a scale that word2number does not know.
+_WORDS_BEFORE_SCALE = re.compile(
+    r"^(?P<words>[a-z -]+?)\s+(?P<scale>lakhs?|lacs?|crores?)\b", re.IGNORECASE
+)
+# '40 to 50', '40-50', 'between 40 and 50': the lower figure, at least.
+_RANGE = re.compile(r"^(?:between\s+)?[\d,.]+\s*(?:-|\u2013|to|and|or)\s*[\d,.]+\b", re.IGNORECASE)
 # More digits than any count of people has: such a figure keeps its text but gets no value
 # (its int would not fit a float, and past 4,300 digits int() refuses it).
 MAX_COUNT_DIGITS = 15
@@ -40,7 +59,7 @@ QUANTITY_WORD = re.compile(
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen"
     r"|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy"
     r"|eighty|ninety|hundred|hundreds|thousand|thousands|million|millions|dozen|dozens|scores"
-    r"|several|few|many|couple|half|numerous)\b",
+    r"|lakh|lakhs|lac|lacs|crore|crores|several|few|many|couple|half|numerous)\b",
     re.IGNORECASE,
 )
 
@@ -67,7 +86,9 @@ def count_figures(text: str) -> list[tuple[int, int]]:
 # "hundreds of thousands" is one figure: a plural scale word, "of", a scale word.
 PLURAL_SCALE = re.compile(r"\b(?:tens|dozens|scores|hundreds|thousands|millions)$", re.IGNORECASE)
 _SCALE_OF = re.compile(r"\s+of\s+")
-_SCALE_WORD = re.compile(r"(?:hundreds?|thousands?|millions?|billions?)\b", re.IGNORECASE)
+_SCALE_WORD = re.compile(
+    r"(?:hundreds?|thousands?|lakhs?|lacs?|millions?|crores?|billions?)\b", re.IGNORECASE
+)
 # In "as many as 10,000" the word "many" belongs to the qualifier, not to a figure.
 _QUALIFYING_QUANTITY = re.compile(r"\bas\s+(?:many|few)\s+as\b", re.IGNORECASE)
 # Words that make part of the figure they stand before: 'tens of thousands'.
@@ -154,7 +175,9 @@ def parse_count(text: str) -> Count:
     if match:
         qualifier = _qualifier_for(match.group("q"))
         phrase = phrase[match.end() :]
-    return Count(_value(phrase), qualifier)
+    if qualifier is None and _RANGE.match(phrase):
+        qualifier = "at least"
+    return Count(_value(phrase.removeprefix("between ")), qualifier)
 
 
 def _qualifier_for(word: str) -> Qualifier:
@@ -180,6 +203,9 @@ def _value(phrase: str) -> int | None:
     lowered = phrase.lower()
     if _VAGUE.search(lowered) and not re.search(r"\b(hundred|thousand|million)\b", lowered):
         return None
+    if scaled := _WORDS_BEFORE_SCALE.match(lowered):
+        units = _value(scaled.group("words"))
+        return None if units is None else units * _SCALES[scaled.group("scale")]
     for words, value in _PHRASES.items():
         if lowered == words or lowered.startswith(words + " "):
             return value

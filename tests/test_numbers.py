@@ -11,6 +11,15 @@ from summarizer.numbers import figure_phrases, parse_count, whole_count
     ("text", "value", "qualifier"),
     [
         ("440", 440, None),
+        ("nearly seven lakh", 700_000, "nearly"),
+        ("over 2 lakh", 200_000, "more than"),
+        ("3,57,243", 357_243, None),
+        ("2,23,000", 223_000, None),
+        ("1.5 crore", 15_000_000, None),
+        ("three million", 3_000_000, None),
+        ("40 to 50", 40, "at least"),
+        ("40-50", 40, "at least"),
+        ("between 40 and 50", 40, "at least"),
         ("four", 4, None),
         ("sixteen", 16, None),
         ("twenty-five", 25, None),
@@ -46,6 +55,7 @@ def test_never_crashes(text: str) -> None:
     ("text", "figures"),
     [
         ("Turkey said 440 fighters died on Wednesday.", ["440"]),
+        ("Nearly seven lakh people fled.", ["seven lakh"]),
         ("Police said 12 people were killed and 30 wounded.", ["12", "30"]),
         ("More than 130,000 fled and 1.5 million are homeless.", ["130,000", "1.5 million"]),
         ("Two hundred were hurt and 40-50 are missing.", ["Two hundred", "40-50"]),

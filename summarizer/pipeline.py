@@ -9,12 +9,22 @@ from itertools import islice
 
 from summarizer.backend import Backend, GenerationRequest
 from summarizer.clean import clean
+from summarizer.extents import escape_time, order_extent
 from summarizer.ground import ground_record
 from summarizer.ingest import Article
 from summarizer.merge import actors, dedupe, places
 from summarizer.outformat import ParseFailure
 from summarizer.parse import parse_all
 from summarizer.prompt import TEMPLATE_VERSION, Prompt, build_prompts
+from summarizer.pronouns import resolve_pronouns
+from summarizer.rules import (
+    RECORD_RULES,
+    apply_record_rules,
+    mark_subsets,
+    missing_from_custody,
+    one_order_per_clause,
+    one_section_per_figure,
+)
 from summarizer.schema import (
     SECTIONS,
     Brief,
@@ -28,6 +38,9 @@ from summarizer.schema import (
 )
 from summarizer.segment import Sentence, iter_sentences
 from summarizer.summary import summarize
+from summarizer.totals import casualty_totals
+
+READING_RULES = (resolve_pronouns, *RECORD_RULES, order_extent, escape_time)
 
 
 @dataclass(frozen=True)
@@ -111,13 +124,23 @@ class Pipeline:
     ) -> Brief:
         parsed, failures = parse_all(item.prompts, outputs)
         dropped = [_failure_to_dropped(f) for f in failures]
+        text = item.article.text
         grounded: dict[Section, list[Strict]] = {section: [] for section in SECTIONS}
         for raw in parsed:
-            record, lost = ground_record(raw, item.article.text)
+            record, lost = ground_record(raw, text)
             dropped.extend(lost)
-            if record is not None:
-                grounded[raw.record.section].append(record)
-        merged = {section: dedupe(grounded[section]) for section in SECTIONS}
+            if record is None:
+                continue
+            verdict = apply_record_rules(record, text, READING_RULES)
+            dropped.extend(verdict.dropped)
+            if verdict.record is not None:
+                grounded[raw.record.section].append(verdict.record)
+        grounded, lost = one_section_per_figure(missing_from_custody(grounded, text), text)
+        dropped.extend(lost)
+        grounded["orders"] = one_order_per_clause(grounded["orders"])
+        merged = {section: mark_subsets(dedupe(grounded[section]), text) for section in SECTIONS}
+        totals, casualties = casualty_totals(merged["casualties"], text)  # type: ignore[arg-type]
+        merged["casualties"] = list(casualties)
         return Brief(
             summary=summarize(item.sentences, merged),
             orders=merged["orders"],  # type: ignore[arg-type]
@@ -128,6 +151,7 @@ class Pipeline:
             places=places(merged),
             dropped=dropped,
             provenance=self._provenance(item, model_seconds, elapsed),
+            totals=totals,
         )
 
     def _provenance(self, item: _Prepared, model_seconds: float, elapsed: float) -> Provenance:

@@ -19,6 +19,9 @@ OrderKind = Literal[
     "other",
 ]
 Section = Literal["orders", "casualties", "displacement", "escapes"]
+# 2: totals; order area and period; escape when; part_of, background, superseded;
+# resolved pronouns. Briefs of version 1 still validate (every new field has a default).
+SCHEMA_VERSION = 2
 SECTIONS: tuple[Section, ...] = ("orders", "casualties", "displacement", "escapes")
 
 
@@ -44,6 +47,11 @@ class GroundedText(Span):
     """A value copied from the article, with how it was aligned back to it."""
 
     alignment: Alignment
+    resolved_from: Span | None = Field(
+        default=None,
+        description="The pronoun the record's sentence used ('he'), when the value is the "
+        "named antecedent it refers to.",
+    )
 
 
 class CountMixin(Strict):
@@ -56,6 +64,10 @@ class CountMixin(Strict):
     qualifier: Qualifier | None = Field(
         default=None, description="'more than' in 'more than 130,000'; None for a bare figure."
     )
+    part_of: Span | None = Field(
+        default=None,
+        description="The larger figure this one is part of: '13 soldiers' of 'the 20 dead'.",
+    )
 
 
 class Casualty(CountMixin):
@@ -63,6 +75,12 @@ class Casualty(CountMixin):
     who: GroundedText | None = Field(default=None, description="Whose people were hit.")
     according_to: GroundedText | None = None
     when: GroundedText | None = None
+    background: bool = Field(
+        default=False, description="Deaths of an earlier incident, told as background."
+    )
+    superseded: bool = Field(
+        default=False, description="A toll the article later replaces with a newer one."
+    )
     evidence: Span
 
 
@@ -73,6 +91,10 @@ class Order(Strict):
     requires: GroundedText | None = Field(default=None, description="What it requires.")
     effective: GroundedText | None = Field(default=None, description="When it takes effect.")
     announced_by: GroundedText | None = None
+    area: GroundedText | None = Field(default=None, description="Where the order applies.")
+    period: GroundedText | None = Field(
+        default=None, description="How long or during which hours it runs."
+    )
     evidence: Span
 
 
@@ -89,6 +111,7 @@ class Escape(CountMixin):
     origin: GroundedText | None = Field(default=None, description="What they escaped from.")
     according_to: GroundedText | None = None
     recaptured: bool | None = None
+    when: GroundedText | None = None
     evidence: Span
 
 
@@ -140,7 +163,31 @@ class Provenance(Strict):
     unread: Unread | None = Field(
         default=None, description="Set when the article was too long to brief whole."
     )
-    schema_version: int = 1
+    schema_version: int = SCHEMA_VERSION
+
+
+class GroupTotal(Strict):
+    """Killed and wounded of one group of people, with the casualty records summed."""
+
+    who: str | None
+    killed: int = Field(ge=0)
+    wounded: int = Field(ge=0)
+    records: list[int] = Field(description="Indices into the brief's casualties.")
+
+
+class Totals(Strict):
+    """People killed and wounded in the article's incident, by the guide's coding rules."""
+
+    killed: int = Field(ge=0)
+    wounded: int = Field(ge=0)
+    killed_qualifier: Qualifier | None = None
+    wounded_qualifier: Qualifier | None = None
+    groups: list[GroupTotal]
+    disputed: list[int] = Field(
+        default_factory=list,
+        description="Casualty records whose figure another source states differently and "
+        "the total does not take.",
+    )
 
 
 class Brief(Strict):
@@ -153,6 +200,9 @@ class Brief(Strict):
     places: list[Mention]
     dropped: list[Dropped]
     provenance: Provenance
+    totals: Totals | None = Field(
+        default=None, description="Set on every brief from schema version 2 on."
+    )
 
 
 RECORD_TYPES: dict[Section, type[Strict]] = {

@@ -1,8 +1,11 @@
-"""A short summary built only from the article's own words: its lead and the grounded facts."""
+"""A short summary built only from the article's own words: its lead, its most central
+sentences, and one line per grounded fact."""
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 
 from summarizer.numbers import PLURAL_SCALE
 from summarizer.schema import (
@@ -18,6 +21,8 @@ from summarizer.schema import (
 from summarizer.segment import Sentence
 
 MAX_FACTS = 6
+# The article's own sentences take at most this share of its length.
+CONTEXT_SHARE = 0.25
 # "56 of its fighters": a figure before people named by a possessive needs its "of".
 _POSSESSIVES = ("its ", "their ", "his ", "her ", "our ", "the ")
 # What an order requires reads as a thing ordered ("a curfew") or as what the bound must do.
@@ -25,10 +30,68 @@ _THING = re.compile(r"^(?:a|an|the|all|its|their)\s", re.IGNORECASE)
 
 
 def summarize(sentences: list[Sentence], records: dict[Section, list[Strict]]) -> str:
-    body = [s for s in sentences if not s.headline]
-    lead = body[0].text if body else (sentences[0].text if sentences else "")
-    facts = [_fact_line(r) for section in SECTIONS for r in records[section]][:MAX_FACTS]
-    return " ".join([lead, *(f"{fact[0].upper()}{fact[1:]}." for fact in facts if fact)]).strip()
+    """The lead and the article's most central sentences (who fights whom, what happened
+    where), then one line per fact; a line states one record's fields and nothing else."""
+    return " ".join([*context_sentences(sentences), *fact_lines(records)]).strip()
+
+
+def fact_lines(records: dict[Section, list[Strict]]) -> list[str]:
+    """One sentence per record worth a summary, each once, at most MAX_FACTS."""
+    facts = [_fact_line(r) for section in SECTIONS for r in records[section] if _headline_fact(r)]
+    lines = dict.fromkeys(f"{fact[0].upper()}{fact[1:]}." for fact in facts if fact)
+    return list(lines)[:MAX_FACTS]
+
+
+def _headline_fact(record: Strict) -> bool:
+    """Background deaths, superseded tolls and parts of a total are in the records, not the
+    summary."""
+    return not (
+        getattr(record, "background", False)
+        or getattr(record, "superseded", False)
+        or getattr(record, "part_of", None) is not None
+    )
+
+
+_WORD = re.compile(r"[a-z][a-z'-]+")
+
+
+def context_sentences(sentences: list[Sentence]) -> list[str]:
+    """The lead, then the sentences that share most words with the rest of the article, in
+    article order, within about a quarter of its length.
+
+    Lexical centrality (LexRank's idea with tf-idf cosine) rather than an embedding model:
+    the default runtime has no encoder to reuse, and loading a second model for a few
+    sentences would cost more than the rest of a short brief.
+    """
+    body = [s for s in sentences if not s.headline] or sentences
+    if not body:
+        return []
+    budget = max(len(body[0].text), CONTEXT_SHARE * sum(len(s.text) for s in body))
+    vectors = _tfidf([s.text for s in body])
+    centrality = [
+        sum(_cosine(v, w) for j, w in enumerate(vectors) if j != i) for i, v in enumerate(vectors)
+    ]
+    chosen, used = {0}, len(body[0].text)
+    for index in sorted(range(1, len(body)), key=lambda i: -centrality[i]):
+        if used + len(body[index].text) <= budget:
+            chosen.add(index)
+            used += len(body[index].text)
+    return [body[i].text for i in sorted(chosen)]
+
+
+def _tfidf(texts: list[str]) -> list[dict[str, float]]:
+    bags = [Counter(_WORD.findall(text.lower())) for text in texts]
+    documents = Counter(word for bag in bags for word in bag)
+    return [
+        {w: n * math.log((1 + len(bags)) / (1 + documents[w])) for w, n in bag.items()}
+        for bag in bags
+    ]
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    dot = sum(weight * b.get(word, 0.0) for word, weight in a.items())
+    norms = math.sqrt(sum(x * x for x in a.values())) * math.sqrt(sum(x * x for x in b.values()))
+    return dot / norms if norms else 0.0
 
 
 def _text(value: GroundedText | None) -> str:
@@ -41,6 +104,8 @@ def _per(value: GroundedText | None) -> str:
 
 def _figure(record: Casualty | Displacement | Escape) -> str:
     count, who = _text(record.count_text), _text(record.who)
+    if record.count_text and record.who and _within(record.count_text, record.who):
+        count = ""  # 'a man': the count is read off the words of who
     # "Hundreds of supporters": a vague plural count needs its "of" too.
     needs_of = who.lower().startswith(_POSSESSIVES) or PLURAL_SCALE.search(count)
     if count and who and needs_of and not count.lower().endswith(" of"):

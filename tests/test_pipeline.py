@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 
 from summarizer.backend import GenerationRequest, ScriptedBackend
+from summarizer.clean import clean
 from summarizer.ingest import read_article
 from summarizer.pipeline import Pipeline, PipelineConfig
-from summarizer.schema import Brief, Span
+from summarizer.schema import SECTIONS, Brief, GroundedText, Span, Strict
+from summarizer.segment import iter_sentences
+from summarizer.summary import CONTEXT_SHARE, fact_lines
 from tests.conftest import LONG_SEED
 
 KILLED = "Turkey said 440 Kurdish fighters have been killed since the operation began Wednesday."
@@ -81,8 +84,11 @@ def test_invented_figures_are_dropped_and_reported() -> None:
         "according to: Turkey; when: -"
     }
     brief = Pipeline(ScriptedBackend(script)).brief(read_article(LONG_SEED))
-    assert brief.casualties[0].count is None
     assert [(d.field, d.value) for d in brief.dropped] == [("count", "943")]
+    # The figure the article writes right before who is read instead (rules.count_before_who).
+    figure = brief.casualties[0].count_text
+    assert brief.casualties[0].count == 440 and figure is not None
+    assert read_article(LONG_SEED).text[figure.start : figure.end] == "440"
 
 
 def test_duplicate_facts_across_sentences_are_merged() -> None:
@@ -113,3 +119,29 @@ def test_unparseable_output_is_reported_not_raised() -> None:
     )
     assert brief.casualties == []
     assert brief.dropped[0].reason == "output is not a whole record"
+
+
+def test_summary_states_article_sentences_and_one_record_per_line(brief: Brief) -> None:
+    """Every summary sentence is the article's own or one record's line, with no repeats."""
+    text = LONG_SEED.read_text(encoding="utf-8")
+    records = {s: getattr(brief, s) for s in SECTIONS}
+    lines = fact_lines(records)
+    assert len(lines) == len(set(lines)) >= 3
+    context = brief.summary.removesuffix(" ".join(lines)).strip()
+    assert brief.summary.endswith(" ".join(lines)) and context
+    assert context in text or all(part in text for part in _sentences_of(context))
+    assert len(context) <= max(len(_sentences_of(context)[0]), CONTEXT_SHARE * len(text)) + 1
+    for line in lines:
+        owners = [r for s in SECTIONS for r in records[s] if _values_in(r, line)]
+        assert owners, line
+        assert "(per He)" not in line and "(per She)" not in line
+
+
+def _sentences_of(context: str) -> list[str]:
+    return [s.text for s in iter_sentences(context, clean(context))]
+
+
+def _values_in(record: Strict, line: str) -> bool:
+    values = [getattr(record, f, None) for f in ("count_text", "who", "according_to")]
+    present = [v.text for v in values if isinstance(v, GroundedText)]
+    return bool(present) and all(v.lower() in line.lower() for v in present)

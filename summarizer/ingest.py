@@ -19,6 +19,16 @@ from summarizer.errors import (
 
 DEFAULT_MAX_BYTES = 1_000_000
 MIN_WORDS = 12
+# Shorter than MIN_WORDS is still a report when it tells an event: "Maoists shot dead a
+# villager in Bijapur."
+MIN_REPORT_WORDS = 4
+_EVENT = re.compile(
+    r"\b(?:kill|killing|dead|died|shot|injured|wounded|hurt|blast|explosion|ambush|clash"
+    r"|clashes|encounter|fire|flee|escape|evacuate|order|curfew|[a-z]{3,}ed)\b",
+    re.IGNORECASE,
+)
+# Terse incident reports are dense with names and abbreviations and light on "the" and "of".
+TERSE_CAPITALIZED_SHARE = 0.3
 # Share of words that must be common English function words; news prose sits near 0.4.
 MIN_ENGLISH_SHARE = 0.12
 _ENGLISH_FUNCTION_WORDS = frozenset(
@@ -113,8 +123,14 @@ def check_is_article(text: str, source: str) -> None:
     if _HTML.match(text):
         raise NotAnArticle(f"{source}: HTML markup, not a plain-text article")
     words = _WORD.findall(text)
-    if len(words) < MIN_WORDS:
+    reports_event = bool(_EVENT.search(text))
+    if len(words) < MIN_WORDS and not (len(words) >= MIN_REPORT_WORDS and reports_event):
         raise NotAnArticle(f"{source}: only {len(words)} words, too short to be an article")
     english = sum(w.lower() in _ENGLISH_FUNCTION_WORDS for w in words) / len(words)
-    if english < MIN_ENGLISH_SHARE:
+    if english < MIN_ENGLISH_SHARE and not (reports_event and _terse(words)):
         raise NotAnArticle(f"{source}: does not read as English prose")
+
+
+def _terse(words: list[str]) -> bool:
+    capitalized = sum(w[0].isupper() for w in words) / len(words)
+    return capitalized >= TERSE_CAPITALIZED_SHARE

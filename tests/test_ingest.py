@@ -30,11 +30,25 @@ PROSE = "The council said the bridge on the main road would be closed for repair
             "English",
         ),
         (b"Too short to be news.", errors.NotAnArticle, "too short"),
+        (b"apple banana cherry grape lemon mango", errors.NotAnArticle, "too short"),
+        (b"def main(): return run(argv) if argv else None " * 3, errors.NotAnArticle, "English"),
     ],
 )
 def test_bad_inputs_raise_typed_errors(data: bytes, error: type[Exception], message: str) -> None:
     with pytest.raises(error, match=message):
         parse_article(data, source="x.txt")
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        "Gunmen shot dead a shopkeeper in Dunmore.",
+        "Two SRF troopers killed, 3 injured in IED blast, Karo District, Lemar State.",
+        "Police arrested the KLF area commander, Tobi Ansah, near Fenn.",
+    ],
+)
+def test_short_and_terse_reports_are_articles(report: str) -> None:
+    assert parse_article(report.encode(), source="x.txt").text == report
 
 
 def test_missing_and_huge_files(tmp_path: Path) -> None:

@@ -48,7 +48,7 @@ def reference_from_annotation(item: AnnotatedArticle, name: str) -> ReferenceBri
             else:
                 expected[field] = value
         facts[fact.section].append(expected)
-    return ReferenceBrief.model_validate({"article": name, "facts": facts})
+    return ReferenceBrief.model_validate({"article": name, "facts": facts, "totals": item.totals})
 
 
 def _reference_pairs(refs: Path) -> list[tuple[Article, ReferenceBrief]]:
@@ -116,7 +116,32 @@ def markdown_report(result: dict[str, Any], model: str) -> str:
             + f" | {_pct(row['recall'])} ({row['matched']}/{row['expected']})"
             + f" | {_pct(row['precision'])} | {row['dropped_values']} |"
         )
-    return "\n".join(lines + _missed_lines(result["articles"])) + "\n"
+    return (
+        "\n".join(lines + _totals_lines(result["overall"]) + _missed_lines(result["articles"]))
+        + "\n"
+    )
+
+
+def _totals_lines(overall: dict[str, Any]) -> list[str]:
+    coded = overall.get("casualty_totals")
+    if not coded:
+        return []
+    lines = [
+        "",
+        "## Casualty totals",
+        "",
+        "| outcome | articles | MAE | exact | within 1 | exact by bin |",
+    ]
+    lines.append("|---|---|---|---|---|---|")
+    for outcome, score in coded.items():
+        bins = ", ".join(
+            f"{b}: {v['exact']:.2f} ({v['articles']})" for b, v in score["exact_by_bin"].items()
+        )
+        lines.append(
+            f"| {outcome} | {score['articles']} | {score['mae']:.3f} | {score['exact']:.2f} "
+            f"| {score['within_1']:.2f} | {bins} |"
+        )
+    return lines
 
 
 def _missed_lines(articles: list[dict[str, Any]]) -> list[str]:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz
 
 from summarizer.ground import normalize
@@ -28,10 +28,19 @@ class ReferenceFact(BaseModel):
     evidence: str
 
 
+class ReferenceTotals(BaseModel):
+    """People killed and wounded in the article's incident, coded by hand."""
+
+    model_config = ConfigDict(extra="forbid")
+    killed: int = Field(ge=0)
+    wounded: int = Field(ge=0)
+
+
 class ReferenceBrief(BaseModel):
     model_config = ConfigDict(extra="forbid")
     article: str
     facts: dict[Section, list[ReferenceFact]]
+    totals: ReferenceTotals | None = None
 
     def expected(self, section: Section) -> list[dict[str, Any]]:
         return [fact.model_dump(exclude={"evidence"}) for fact in self.facts.get(section, [])]
@@ -132,20 +141,64 @@ def score_brief(brief: Mapping[str, Any], reference: ReferenceBrief) -> dict[str
         sections[section] = _section_counts(len(expected), len(missed), len(predicted), len(unused))
         facts = reference.facts.get(section, [])
         missed_facts.extend({"section": section, **facts[i].model_dump()} for i in missed)
-    return {
+    scored = {
         "article": reference.article,
         **totals(list(sections.values())),
         "dropped_values": len(brief.get("dropped", [])),
         "sections": sections,
         "missed": missed_facts,
     }
+    if reference.totals is not None:
+        got = brief.get("totals") or {}
+        scored["casualty_totals"] = {
+            outcome: {"expected": getattr(reference.totals, outcome), "got": got.get(outcome, 0)}
+            for outcome in TOTAL_OUTCOMES
+        }
+    return scored
 
 
 def aggregate(per_article: list[dict[str, Any]]) -> dict[str, Any]:
     """Micro-averaged figures over several articles, overall and per section."""
-    return {
+    result = {
         "articles": len(per_article),
         **totals(per_article),
         "dropped_values": sum(a["dropped_values"] for a in per_article),
         "sections": {s: totals([a["sections"][s] for a in per_article]) for s in SECTIONS},
     }
+    coded = [a["casualty_totals"] for a in per_article if "casualty_totals" in a]
+    if coded:
+        result["casualty_totals"] = {
+            outcome: totals_error([c[outcome] for c in coded]) for outcome in TOTAL_OUTCOMES
+        }
+    return result
+
+
+TOTAL_OUTCOMES = ("killed", "wounded")
+TOTAL_BINS = (("0", 0, 0), ("1", 1, 1), ("2", 2, 2), ("3-5", 3, 5), ("6+", 6, None))
+
+
+def totals_error(pairs: Sequence[Mapping[str, int]]) -> dict[str, Any]:
+    """Mean absolute error, exact and within-one shares of totals, and exact share by the
+    size of the expected figure (bins 0, 1, 2, 3-5, 6+, as conflict-data studies report)."""
+    errors = [abs(p["got"] - p["expected"]) for p in pairs]
+    by_bin = {}
+    for name, low, high in TOTAL_BINS:
+        inside = [
+            e for e, p in zip(errors, pairs, strict=True) if _in_bin(p["expected"], low, high)
+        ]
+        if inside:
+            by_bin[name] = {
+                "articles": len(inside),
+                "exact": round(inside.count(0) / len(inside), 4),
+            }
+    return {
+        "articles": len(pairs),
+        "mae": round(sum(errors) / len(errors), 4),
+        "exact": round(errors.count(0) / len(errors), 4),
+        "within_1": round(sum(e <= 1 for e in errors) / len(errors), 4),
+        "exact_by_bin": by_bin,
+    }
+
+
+def _in_bin(value: int, low: int, high: int | None) -> bool:
+    return value >= low and (high is None or value <= high)

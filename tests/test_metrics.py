@@ -110,3 +110,36 @@ def test_annotated_yes_no_choice_matches_the_briefs_boolean(
     reference = reference_from_annotation(item, "a")
     record = {"count": 12, "count_text": {"text": "Twelve"}, "recaptured": predicted}
     assert score_brief({"escapes": [record]}, reference)["matched"] == int(matches)
+
+
+def test_totals_are_scored_when_references_carry_them() -> None:
+    coded = [(0, 0), (1, 1), (2, 5), (7, 6)]  # (expected killed, killed in the brief)
+    per_article = [
+        score_brief(
+            {"totals": {"killed": got, "wounded": 0}},
+            ReferenceBrief(article=f"a{i}", facts={}, totals={"killed": want, "wounded": 0}),
+        )
+        for i, (want, got) in enumerate(coded)
+    ]
+    per_article.append(score_brief({}, ReferenceBrief(article="uncoded", facts={})))
+    killed = aggregate(per_article)["casualty_totals"]["killed"]
+    assert killed["articles"] == 4
+    assert killed["mae"] == pytest.approx((0 + 0 + 3 + 1) / 4)
+    assert (killed["exact"], killed["within_1"]) == (0.5, 0.75)
+    assert killed["exact_by_bin"] == {
+        "0": {"articles": 1, "exact": 1.0},
+        "1": {"articles": 1, "exact": 1.0},
+        "2": {"articles": 1, "exact": 0.0},
+        "6+": {"articles": 1, "exact": 0.0},
+    }
+
+
+def test_annotated_totals_reach_the_reference() -> None:
+    item = AnnotatedArticle(
+        corpus="synthetic", id="t", text="x", facts=[], totals={"killed": 3, "wounded": 1}
+    )
+    reference = reference_from_annotation(item, "synthetic:t")
+    assert reference.totals is not None and (reference.totals.killed, reference.totals.wounded) == (
+        3,
+        1,
+    )

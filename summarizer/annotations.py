@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from summarizer.clean import clean
 from summarizer.fields import SECTION_FIELDS
 from summarizer.numbers import QUANTITY_WORD, figure_phrases
+from summarizer.rules import non_count_kind
 from summarizer.schema import Section
 from summarizer.segment import Sentence, segment
 
@@ -102,38 +103,6 @@ def load_annotations(path: Path) -> list[AnnotatedArticle]:
 # Reading rules that can be checked mechanically (ANNOTATION_GUIDE.md, "Reading rules (fourth
 # round)"). Each check names its rule; a problem reads "[rule] what is wrong".
 
-# Text right after a figure that makes it an age, a time, a date, a share, a distance or money.
-_NOT_A_COUNT_AFTER: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("an age", re.compile(r"[- ](?:years?|months?|weeks?|days?)[- ]old\b|-year\b", re.I)),
-    ("a time", re.compile(r":\d\d|\s*(?:a\.m\.|p\.m\.|am\b|pm\b|GMT\b|hrs\b|o'clock\b)")),
-    ("a date", re.compile(r"(?:st|nd|rd|th)\b")),
-    ("a percentage", re.compile(r"\s*(?:%|percent\b|per cent\b)", re.I)),
-    (
-        "a distance",
-        re.compile(r"\s*(?:km|kilomet(?:re|er)s?|miles?|met(?:re|er)s?|mph|kph)\b", re.I),
-    ),
-    ("a duration", re.compile(r"[\s-](?:minutes?|hours?|days?|weeks?|months?|years?|decades?)\b")),
-    ("a price", re.compile(r"\s*(?:dollars|euros|pounds|rupees|yuan|naira|shillings|USD)\b")),
-    ("an address", re.compile(r"\s+[A-Z][a-z]+\s+(?:Street|St|Road|Rd|Avenue|Ave|Lane|Drive)\b")),
-)
-_MONTHS = (
-    r"January|February|March|April|May|June|July|August|September|October|November|December"
-    r"|Jan\.|Feb\.|Mar\.|Apr\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\."
-)
-# Text right before a figure that makes it money, a magnitude, an age, a date, a time or an address.
-_NOT_A_COUNT_BEFORE: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("a price", re.compile(r"(?:[$£€¥]|\bRs\.?|\bUSD|\bUS\$)\s*$")),
-    ("a magnitude", re.compile(r"\bmagnitude[- ](?:of\s)?$", re.I)),
-    ("an age", re.compile(r"\b(?:aged|age)\s$", re.I)),
-    ("a date", re.compile(rf"\b(?:{_MONTHS})\s$")),
-    ("a time", re.compile(r"\d[:.]$")),
-    (
-        "an address",
-        re.compile(r"\b(?:Route|Highway|Interstate|No\.|Room|Gate|Block|Flight|Plot)\s$"),
-    ),
-)
-# An age in brackets or commas right after a name: "Ramesh Oraon (47)", "Cody Albers, 27,".
-_NAME_BEFORE = re.compile(r"\b[A-Z][a-z][\w'-]*(?:\s\(|,\s)$")
 _YEAR_ONLY = re.compile(r"(?:18|19|20)\d\d")
 _PEOPLE_NEXT = re.compile(
     r"\s+(?:people|persons|residents|families|households|refugees|inmates|prisoners|detainees"
@@ -203,18 +172,8 @@ def occurrences(value: str, evidence: str) -> list[tuple[int, int]]:
 
 def non_count_reading(evidence: str, start: int, end: int) -> str | None:
     """What the figure at ``evidence[start:end]`` is when it is no count of people, else None:
-    'an age' for 'the 31-year-old' or 'Ramesh (47)', 'a time' for '4:30 p.m.', and so on."""
-    before, after = evidence[:start], evidence[end:]
-    for reading, pattern in _NOT_A_COUNT_AFTER:
-        if pattern.match(after):
-            return reading
-    for reading, pattern in _NOT_A_COUNT_BEFORE:
-        if pattern.search(before):
-            return reading
-    name = _NAME_BEFORE.search(before)
-    if name and after.startswith(")" if name.group().endswith("(") else ","):
-        return "an age"
-    return None
+    the pipeline's own reading rule (``rules.non_count_kind``), so both read alike."""
+    return non_count_kind(evidence, start, end)
 
 
 def _counts_people(fact: AnnotatedFact, value: str) -> bool:

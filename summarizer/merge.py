@@ -79,13 +79,25 @@ def _preference(record: Strict) -> tuple[int, int]:
 
 
 def dedupe(records: Iterable[Strict]) -> list[Strict]:
-    """Keep one record per fact: the one that states the most fields, first in the article."""
+    """Keep one record per fact: the one that states the most fields, first in the article;
+    the other sentences that state it are kept in its ``also_in``."""
     best: dict[tuple[object, ...], Strict] = {}
+    stated: dict[tuple[object, ...], list[Span]] = {}
     for record in one_record_per_figure(records):
         key = record_key(record)
+        evidence: Span = record.evidence  # type: ignore[attr-defined]
+        spans = stated.setdefault(key, [])
+        for span in (evidence, *record.also_in):  # type: ignore[attr-defined]
+            if span not in spans:
+                spans.append(span)
         if key not in best or _filled(record) > _filled(best[key]):
             best[key] = record
-    return sorted(best.values(), key=lambda r: r.evidence.start)  # type: ignore[attr-defined]
+    kept = []
+    for key, record in best.items():
+        own: Span = record.evidence  # type: ignore[attr-defined]
+        others = sorted((s for s in stated[key] if s != own), key=lambda s: s.start)
+        kept.append(record.model_copy(update={"also_in": others}) if others else record)
+    return sorted(kept, key=lambda r: r.evidence.start)  # type: ignore[attr-defined]
 
 
 def mentions(records: dict[Section, list[Strict]], roles: dict[str, str]) -> list[Mention]:
@@ -114,3 +126,36 @@ def actors(records: dict[Section, list[Strict]]) -> list[Mention]:
 
 def places(records: dict[Section, list[Strict]]) -> list[Mention]:
     return mentions(records, {field: "origin" for field in PLACE_FIELDS})
+
+
+def fold_headlines(records: list[Strict], headlines: set[int]) -> list[Strict]:
+    """A headline figure the body states again is the body's fact, the headline one more
+    sentence stating it; a headline figure the body does not state ('Killed 1, Injured 6'
+    over a vaguer story) is a fact of its own. A headline record with no figure adds
+    nothing a body sentence would not say better, and is left out.
+
+    ``headlines``: start offsets of the article's headline lines.
+    """
+    body = [r for r in records if r.evidence.start not in headlines]  # type: ignore[attr-defined]
+    restated: dict[int, list[Span]] = {}
+    own: list[Strict] = []
+    for record in records:
+        evidence: Span = record.evidence  # type: ignore[attr-defined]
+        if evidence.start not in headlines or getattr(record, "count", None) is None:
+            continue
+        twin = next((i for i, b in enumerate(body) if _same_figure(b, record)), None)
+        if twin is None:
+            own.append(record)
+        elif evidence not in restated.setdefault(twin, []):
+            restated[twin].append(evidence)
+    folded = [
+        b.model_copy(update={"also_in": [*restated[i], *b.also_in]}) if i in restated else b  # type: ignore[attr-defined]
+        for i, b in enumerate(body)
+    ]
+    return sorted([*own, *folded], key=lambda r: r.evidence.start)  # type: ignore[attr-defined]
+
+
+def _same_figure(a: Strict, b: Strict) -> bool:
+    return getattr(a, "count", None) == getattr(b, "count", None) and getattr(
+        a, "outcome", None
+    ) == getattr(b, "outcome", None)

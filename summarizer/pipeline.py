@@ -12,7 +12,7 @@ from summarizer.clean import clean
 from summarizer.extents import escape_time, order_extent
 from summarizer.ground import ground_record
 from summarizer.ingest import Article
-from summarizer.merge import actors, dedupe, places
+from summarizer.merge import actors, dedupe, fold_headlines, places
 from summarizer.outformat import ParseFailure
 from summarizer.parse import parse_all
 from summarizer.prompt import TEMPLATE_VERSION, Prompt, build_prompts
@@ -56,6 +56,8 @@ class ArticleBudget:
 @dataclass(frozen=True)
 class PipelineConfig:
     route: bool = True
+    # Headline lines are read; a figure the body states again is folded into its fact.
+    headlines: bool = True
     # None: the version the model was trained on, else the instruction templates.
     template_version: int | None = None
     budget: ArticleBudget = field(default_factory=ArticleBudget)
@@ -110,7 +112,9 @@ class Pipeline:
         if len(sentences) > budget.max_sentences:
             reason = f"past the per-article limit of {budget.max_sentences} sentences"
             unread = Unread(start=sentences.pop().start, reason=reason)
-        prompts = build_prompts(sentences, self.config.route, self.template_version)
+        prompts = build_prompts(
+            sentences, self.config.route, self.template_version, self.config.headlines
+        )
         if len(prompts) > budget.max_prompts:
             first_unread = prompts[budget.max_prompts].sentence
             sentences = sentences[: first_unread.index]
@@ -138,7 +142,11 @@ class Pipeline:
         grounded, lost = one_section_per_figure(missing_from_custody(grounded, text), text)
         dropped.extend(lost)
         grounded["orders"] = one_order_per_clause(grounded["orders"])
-        merged = {section: mark_subsets(dedupe(grounded[section]), text) for section in SECTIONS}
+        headlines = {s.start for s in item.sentences if s.headline}
+        merged = {
+            section: mark_subsets(dedupe(fold_headlines(grounded[section], headlines)), text)
+            for section in SECTIONS
+        }
         totals, casualties = casualty_totals(merged["casualties"], text)  # type: ignore[arg-type]
         merged["casualties"] = list(casualties)
         return Brief(

@@ -120,12 +120,16 @@ def may_hold(section: Section, sentence: Sentence) -> bool:
 
 
 def build_prompts(
-    sentences: list[Sentence], route: bool = True, version: int = TEMPLATE_VERSION
+    sentences: list[Sentence],
+    route: bool = True,
+    version: int = TEMPLATE_VERSION,
+    headlines: bool = False,
 ) -> list[Prompt]:
-    """One prompt per (sentence, section), skipping pairs the router rules out."""
+    """One prompt per (sentence, section), skipping pairs the router rules out, and headline
+    lines unless ``headlines``."""
     prompts = []
     for sentence in sentences:
-        if sentence.headline:
+        if sentence.headline and not headlines:
             continue
         for section in SECTIONS:
             if route and not may_hold(section, sentence):

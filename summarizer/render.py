@@ -15,15 +15,39 @@ _TITLES = {
 def _cell(value: object) -> str:
     if isinstance(value, GroundedText):
         text = value.text if value.alignment == "exact" else f"{value.text} ({value.alignment})"
-    elif value is None:
+    elif isinstance(value, Span):
+        text = value.text
+    elif isinstance(value, list):
+        text = f"{len(value)} more" if value else ""
+    elif value is None or value is False:
         text = ""
     else:
         text = str(value)
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _totals_lines(brief: Brief) -> list[str]:
+    totals = brief.totals
+    if totals is None:
+        return []
+
+    def figure(value: int, qualifier: str | None) -> str:
+        return f"{qualifier} {value}" if qualifier else str(value)
+
+    line = (
+        f"**Totals:** {figure(totals.killed, totals.killed_qualifier)} killed, "
+        f"{figure(totals.wounded, totals.wounded_qualifier)} wounded"
+    )
+    groups = [f"{g.who or 'people'}: {g.killed} killed, {g.wounded} wounded" for g in totals.groups]
+    if len(groups) > 1:
+        line += " (" + "; ".join(groups) + ")"
+    if totals.disputed:
+        line += f"; {len(totals.disputed)} disputed figure(s) not counted"
+    return [line + ".", ""]
+
+
 def brief_to_markdown(brief: Brief) -> str:
-    lines = [f"# Brief: {brief.provenance.source}", "", brief.summary, ""]
+    lines = [f"# Brief: {brief.provenance.source}", "", *_totals_lines(brief), brief.summary, ""]
     for section in SECTIONS:
         records = getattr(brief, section)
         lines.append(f"## {_TITLES[section]} ({len(records)})")

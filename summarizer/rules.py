@@ -144,7 +144,7 @@ def non_count_kind(article: str, start: int, end: int) -> str | None:
     if figure.isdigit() and int(figure) < 120:
         if _AGE_IN_BRACKETS.search(before) and after.lstrip().startswith(")"):
             return "an age"
-        if _AGE_AFTER_NAME.search(before) and after.lstrip().startswith(","):
+        if _AGE_AFTER_NAME.search(before) and after.lstrip()[:1] in (",", ";", ".", ")"):
             return "an age"
     if _YEAR.match(figure) and not _PEOPLE_AFTER.match(after):
         return "a year"
@@ -321,6 +321,7 @@ _ACTIVE_KILLING = re.compile(
     r"|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b)[\w\"']",
     re.I,
 )
+_DEFINITE_LEAD = re.compile(r"\b(?:the|those|these|all|of)\s*$", re.I)
 _PASSIVE = re.compile(r"\b(?:was|were|been|being|is|are|got|get|have|has|had)\b", re.I)
 
 
@@ -346,7 +347,12 @@ def victims_not_attackers(record: Strict, article: str) -> Verdict:
     span = record.count_text
     before, after = clause_around(article, record, span.start, span.end)
     active = _ACTIVE_KILLING.match(after)
-    attackers = bool(active and not _PASSIVE.search(active.group("between")))
+    # 'the four people killed Christmas Eve' is a passive participle, not four killers.
+    attackers = bool(
+        active
+        and not _PASSIVE.search(active.group("between"))
+        and not _DEFINITE_LEAD.search(before)
+    )
     if not (_ATTACKERS_BEFORE.search(before) or attackers):
         return Verdict(record)
     lost = _dropped(record, "count", span.text, "the figure counts the attackers, not the victims")
@@ -592,8 +598,6 @@ def who_names_people(record: Strict, article: str) -> Verdict:
     ``who``; a figure-less record left with no ``who`` states no fact and is dropped."""
     if not isinstance(record, CountRecord):
         return Verdict(record)
-    if _belongs_to_another_figure(record, article):
-        record = _who_after_own_figure(record, article)
     who, source = record.who, record.according_to
     dropped: tuple[Dropped, ...] = ()
     if who is not None and (
@@ -633,6 +637,30 @@ def _belongs_to_another_figure(record: CountRecord, article: str) -> bool:
 
 
 _OWN_PEOPLE = re.compile(r"\s+(?:of\s+)?(?:the\s+)?")
+
+
+def figure_beside_who(record: Strict, article: str) -> Verdict:
+    """A figure and a ``who`` the model copied are aligned to the first place their words
+    occur; where that pulls them apart, the copies that stand together are meant."""
+    if not isinstance(record, CountRecord) or not _belongs_to_another_figure(record, article):
+        return Verdict(record)
+    record = _own_figure_before_who(record, article)
+    if _belongs_to_another_figure(record, article):
+        record = _who_after_own_figure(record, article)
+    return Verdict(record)
+
+
+def _own_figure_before_who(record: CountRecord, article: str) -> CountRecord:
+    """'one male and one female were found dead': a count copied as 'one' was aligned to the
+    first 'one'; the same words right before the record's ``who`` are its figure."""
+    who, count = record.who, record.count_text
+    assert who is not None and count is not None
+    lead = article[record.evidence.start : who.start]
+    start, end = figure_phrases(lead)[-1]
+    if lead[start:end].lower() != count.text.lower():
+        return record
+    start, end = record.evidence.start + start, record.evidence.start + end
+    return record.model_copy(update={"count_text": grounded(article, start, end)})
 
 
 def _who_after_own_figure(record: CountRecord, article: str) -> CountRecord:
@@ -880,6 +908,7 @@ def _total_of(record: Strict, records: list[Strict], article: str) -> GroundedTe
 
 
 RECORD_RULES: tuple[RecordRule, ...] = (
+    figure_beside_who,
     count_before_who,
     count_counts_people,
     figure_is_stated,

@@ -20,7 +20,7 @@ OrderKind = Literal[
 ]
 Section = Literal["orders", "casualties", "displacement", "escapes"]
 # 2: totals; order area and period; escape when; part_of, background, superseded;
-# resolved pronouns. Briefs of version 1 still validate (every new field has a default).
+# also_in; resolved pronouns. Briefs of version 1 still validate (every new field has a default).
 SCHEMA_VERSION = 2
 SECTIONS: tuple[Section, ...] = ("orders", "casualties", "displacement", "escapes")
 
@@ -82,6 +82,9 @@ class Casualty(CountMixin):
         default=False, description="A toll the article later replaces with a newer one."
     )
     evidence: Span
+    also_in: list[Span] = Field(
+        default_factory=list, description="Other sentences that state the same fact."
+    )
 
 
 class Order(Strict):
@@ -96,6 +99,9 @@ class Order(Strict):
         default=None, description="How long or during which hours it runs."
     )
     evidence: Span
+    also_in: list[Span] = Field(
+        default_factory=list, description="Other sentences that state the same fact."
+    )
 
 
 class Displacement(CountMixin):
@@ -104,6 +110,9 @@ class Displacement(CountMixin):
     according_to: GroundedText | None = None
     when: GroundedText | None = None
     evidence: Span
+    also_in: list[Span] = Field(
+        default_factory=list, description="Other sentences that state the same fact."
+    )
 
 
 class Escape(CountMixin):
@@ -113,6 +122,9 @@ class Escape(CountMixin):
     recaptured: bool | None = None
     when: GroundedText | None = None
     evidence: Span
+    also_in: list[Span] = Field(
+        default_factory=list, description="Other sentences that state the same fact."
+    )
 
 
 class Mention(Strict):

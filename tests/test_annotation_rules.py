@@ -40,13 +40,13 @@ NOT_COUNTS = [
     ("Police named the dead man as Ramesh Tudu (47), a grocer.", "47", "an age"),
     ("Kofi Mensah, 52, died at the scene of the crash.", "52", "an age"),
     ("The dead included a woman aged 70 from the hill village.", "70", "an age"),
-    ("The bomb went off at 4:30 p.m. and killed a guard.", "4", "a time"),
-    ("The shelling began at 6 a.m. and a nurse was killed.", "6", "a time"),
+    ("The bomb went off at 4:30 p.m. and killed a guard.", "4", "a clock time"),
+    ("The shelling began at 6 a.m. and a nurse was killed.", "6", "a clock time"),
     ("A nurse was killed on March 12 when shells hit the clinic.", "12", "a date"),
     ("Looters took $300 from the clinic where a guard was killed.", "300", "a price"),
     ("A magnitude 6 quake killed a shepherd in the hills.", "6", "a magnitude"),
     ("Turnout fell 40% after a candidate was killed.", "40", "a percentage"),
-    ("The bus plunged 20 metres and its driver was killed.", "20", "a distance"),
+    ("The bus plunged 20 metres and its driver was killed.", "20", "a measure"),
     ("A guard at 12 Harbour Road was killed in the raid.", "12", "an address"),
 ]
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.merge import dedupe
+from summarizer.merge import dedupe, fold_headlines
 from summarizer.schema import Casualty, GroundedText, Span
 
 TEXT = "Police said eight people were killed, including two policemen, and 290 officers injured."
@@ -65,3 +65,29 @@ def test_one_record_per_figure(
 ) -> None:
     records = [_casualty(*item) for item in written]
     assert sorted(_readings(records)) == sorted(kept)
+
+
+def test_a_headline_figure_the_body_restates_is_folded_into_it() -> None:
+    headline = "Bus crash kills 5, injures 12"
+    body = "Five people were killed when the bus left the road."
+    text = f"{headline}\n\n{body}"
+    start = text.index(body)
+
+    def record(
+        sentence_start: int, sentence: str, figure: str, value: int, outcome: str
+    ) -> Casualty:
+        at = text.index(figure, sentence_start)
+        return Casualty(
+            count=value,
+            count_text=GroundedText(start=at, end=at + len(figure), text=figure, alignment="exact"),
+            outcome=outcome,  # type: ignore[arg-type]
+            evidence=Span(start=sentence_start, end=sentence_start + len(sentence), text=sentence),
+        )
+
+    five_in_headline = record(0, headline, "5", 5, "killed")
+    twelve = record(0, headline, "12", 12, "wounded")
+    five = record(start, body, "Five", 5, "killed")
+    again = record(0, headline, "5", 5, "killed")  # read twice from the headline
+    folded = fold_headlines([five_in_headline, again, twelve, five], headlines={0})
+    assert [(r.count, r.evidence.start) for r in folded] == [(12, 0), (5, start)]  # type: ignore[attr-defined]
+    assert [s.text for s in folded[1].also_in] == [headline]  # type: ignore[attr-defined]

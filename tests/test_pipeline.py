@@ -8,6 +8,7 @@ from summarizer.backend import GenerationRequest, ScriptedBackend
 from summarizer.clean import clean
 from summarizer.ingest import read_article
 from summarizer.pipeline import Pipeline, PipelineConfig
+from summarizer.render import brief_to_markdown
 from summarizer.schema import SECTIONS, Brief, GroundedText, Span, Strict
 from summarizer.segment import iter_sentences
 from summarizer.summary import CONTEXT_SHARE, fact_lines
@@ -91,7 +92,9 @@ def test_invented_figures_are_dropped_and_reported() -> None:
     assert read_article(LONG_SEED).text[figure.start : figure.end] == "440"
 
 
-def test_duplicate_facts_across_sentences_are_merged() -> None:
+def _brief_stating_440_twice() -> Brief:
+    """The long seed with its '440 killed' sentence appended again, read by a script."""
+
     def answer(request: GenerationRequest) -> str:
         if request.section == "casualties" and "440" in request.source:
             return SCRIPT[("casualties", KILLED)]
@@ -99,7 +102,11 @@ def test_duplicate_facts_across_sentences_are_merged() -> None:
 
     article = read_article(LONG_SEED)
     doubled = type(article)(source="x", text=article.text + "\n\n" + KILLED)
-    brief = Pipeline(ScriptedBackend(answer)).brief(doubled)
+    return Pipeline(ScriptedBackend(answer)).brief(doubled)
+
+
+def test_duplicate_facts_across_sentences_are_merged() -> None:
+    brief = _brief_stating_440_twice()
     assert len(brief.casualties) == 1
 
 
@@ -145,3 +152,16 @@ def _values_in(record: Strict, line: str) -> bool:
     values = [getattr(record, f, None) for f in ("count_text", "who", "according_to")]
     present = [v.text for v in values if isinstance(v, GroundedText)]
     return bool(present) and all(v.lower() in line.lower() for v in present)
+
+
+def test_markdown_shows_the_totals_first(brief: Brief) -> None:
+    markdown = brief_to_markdown(brief)
+    assert brief.totals is not None
+    totals_at = markdown.index(f"**Totals:** {brief.totals.killed} killed")
+    assert totals_at < markdown.index(brief.summary[:40]) < markdown.index("## Casualties")
+
+
+def test_a_restated_fact_keeps_every_sentence_that_states_it() -> None:
+    record = _brief_stating_440_twice().casualties[0]
+    assert [s.text for s in record.also_in] == [KILLED]
+    assert record.also_in[0].start == len(read_article(LONG_SEED).text) + 2

@@ -82,5 +82,7 @@ def test_prompts_skip_headlines_and_record_template_versions() -> None:
     assert all(p.sentence.text == SENTENCE for p in prompts)
     assert all(p.template.version == 1 for p in prompts)
     assert all(SENTENCE in p.text for p in prompts)
+    read = build_prompts([headline, _sentence(SENTENCE)], headlines=True)
+    assert {p.sentence.text for p in read} == {"Troops Ordered Out", SENTENCE}
     assert build_prompts([_sentence("Shares rose 3% on Tuesday.")]) == []
     assert len(build_prompts([_sentence("Shares rose 3% on Tuesday.")], route=False)) == 4

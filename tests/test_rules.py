@@ -11,6 +11,7 @@ from summarizer.rules import (
     count_before_who,
     count_counts_people,
     escape_from_custody,
+    figure_beside_who,
     figure_is_stated,
     issuer_is_an_actor,
     mark_subsets,
@@ -36,6 +37,7 @@ from tests.records import casualty, evidence, grounded
         ("The 31-year-old was killed on the spot.", "31", "an age"),
         ("Police shot dead Arun Kole (47), a ward member.", "47", "an age"),
         ("Mira Tal, 52, was killed when the roof fell.", "52", "an age"),
+        ("The dead are Ana Bell, 54, and her friend Tom Ray, 47; and a child.", "47", "an age"),
         ("A woman aged 64 died in the fire.", "64", "an age"),
         ("The blast at 4:30 p.m. killed shoppers.", "30", "a clock time"),
         ("The blast at 4 p.m. killed shoppers.", "4", "a clock time"),
@@ -147,6 +149,7 @@ def test_outcome_follows_the_words(sentence: str, figure: str, said: str, read: 
         ("Five soldiers were killed in the ambush.", "Five", False),
         ("Three people killed in blast at market.", "Three", False),
         ("Rebels killed 12 villagers on Sunday.", "12", False),
+        ("Police named the four people killed Christmas Eve in the house.", "four", False),
         ("A guard was shot dead by six to seven armed men.", "six to seven", True),
         ("About 40 rebels dragged two traders out and killed them.", "About 40", True),
         ("Rebels killed Tom Ade, one of the two traders abducted from the market.", "one", False),
@@ -345,6 +348,14 @@ def test_a_single_victim_counts_one(
         assert sentence[figure.start : figure.end] == figure.text
 
 
+def test_a_figure_copied_twice_is_the_one_before_its_people() -> None:
+    text = "Police found one man and one woman dead."
+    record = casualty(text, "one", who="woman")
+    read = figure_beside_who(record, text).record
+    assert read is not None and read.who.text == "woman"  # type: ignore[attr-defined]
+    assert read.count_text.start == text.index("one woman")  # type: ignore[attr-defined]
+
+
 def test_who_copied_twice_is_the_people_of_its_own_figure() -> None:
     text = "Two people were killed and hundreds of people were missing."
     first = grounded(text, "people")
@@ -354,7 +365,7 @@ def test_who_copied_twice_is_the_people_of_its_own_figure() -> None:
         who=first,
         evidence=evidence(text),
     )
-    read = who_names_people(record, text).record
+    read = figure_beside_who(record, text).record
     assert read is not None and read.who is not None  # type: ignore[attr-defined]
     assert read.who.start == text.index("people", text.index("hundreds"))  # type: ignore[attr-defined]
 
@@ -377,7 +388,7 @@ def test_who_copied_twice_is_the_people_of_its_own_figure() -> None:
             "seven",
             "guards",
             None,
-            "others",
+            None,
         ),
     ],
 )
@@ -472,3 +483,11 @@ def test_a_standing_force_is_no_order() -> None:
     requires = "maintains 30,000 troops in the region"
     order = Order(kind="military_order", requires=grounded(text, requires), evidence=evidence(text))
     assert order_is_an_order(order, text).record is None
+
+
+def test_the_figure_beside_its_people_decides_the_outcome() -> None:
+    text = "Gunmen fired, killing two guards and injuring two others."
+    record = casualty(text, "two", "wounded", who="others")
+    read = apply_record_rules(record, text).record
+    assert read is not None and read.outcome == "wounded"  # type: ignore[attr-defined]
+    assert read.count_text.start == text.index("two others")  # type: ignore[attr-defined]

@@ -12,6 +12,7 @@ from summarizer.schema import (
     Escape,
     GroundedText,
     Mention,
+    Offsets,
     Order,
     Section,
     Span,
@@ -82,19 +83,19 @@ def dedupe(records: Iterable[Strict]) -> list[Strict]:
     """Keep one record per fact: the one that states the most fields, first in the article;
     the other sentences that state it are kept in its ``also_in``."""
     best: dict[tuple[object, ...], Strict] = {}
-    stated: dict[tuple[object, ...], list[Span]] = {}
+    stated: dict[tuple[object, ...], list[Offsets]] = {}
     for record in one_record_per_figure(records):
         key = record_key(record)
         evidence: Span = record.evidence  # type: ignore[attr-defined]
         spans = stated.setdefault(key, [])
-        for span in (evidence, *record.also_in):  # type: ignore[attr-defined]
+        for span in (_offsets(evidence), *record.also_in):  # type: ignore[attr-defined]
             if span not in spans:
                 spans.append(span)
         if key not in best or _filled(record) > _filled(best[key]):
             best[key] = record
     kept = []
     for key, record in best.items():
-        own: Span = record.evidence  # type: ignore[attr-defined]
+        own = _offsets(record.evidence)  # type: ignore[attr-defined]
         others = sorted((s for s in stated[key] if s != own), key=lambda s: s.start)
         kept.append(record.model_copy(update={"also_in": others}) if others else record)
     return sorted(kept, key=lambda r: r.evidence.start)  # type: ignore[attr-defined]
@@ -137,7 +138,7 @@ def fold_headlines(records: list[Strict], headlines: set[int]) -> list[Strict]:
     ``headlines``: start offsets of the article's headline lines.
     """
     body = [r for r in records if r.evidence.start not in headlines]  # type: ignore[attr-defined]
-    restated: dict[int, list[Span]] = {}
+    restated: dict[int, list[Offsets]] = {}
     own: list[Strict] = []
     for record in records:
         evidence: Span = record.evidence  # type: ignore[attr-defined]
@@ -146,13 +147,17 @@ def fold_headlines(records: list[Strict], headlines: set[int]) -> list[Strict]:
         twin = next((i for i, b in enumerate(body) if _same_figure(b, record)), None)
         if twin is None:
             own.append(record)
-        elif evidence not in restated.setdefault(twin, []):
-            restated[twin].append(evidence)
+        elif _offsets(evidence) not in restated.setdefault(twin, []):
+            restated[twin].append(_offsets(evidence))
     folded = [
         b.model_copy(update={"also_in": [*restated[i], *b.also_in]}) if i in restated else b  # type: ignore[attr-defined]
         for i, b in enumerate(body)
     ]
     return sorted([*own, *folded], key=lambda r: r.evidence.start)  # type: ignore[attr-defined]
+
+
+def _offsets(span: Span) -> Offsets:
+    return Offsets(start=span.start, end=span.end)
 
 
 def _same_figure(a: Strict, b: Strict) -> bool:

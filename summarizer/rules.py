@@ -756,7 +756,7 @@ def single_victims(record: Strict, article: str) -> Verdict:
     if victims is None:
         return Verdict(record)
     who = record.who
-    determiner = _ARTICLES.match(who.text)
+    determiner = _SINGULAR.match(who.text)
     end = who.start + determiner.end() if victims == 1 and determiner else who.end
     figure = grounded(article, who.start, end)
     return Verdict(record.model_copy(update={"count": victims, "count_text": figure}))

@@ -43,6 +43,13 @@ class Span(Strict):
         return self
 
 
+class Offsets(Strict):
+    """Where another sentence stating the same fact stands: ``article[start:end]``."""
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+
 class GroundedText(Span):
     """A value copied from the article, with how it was aligned back to it."""
 
@@ -82,7 +89,7 @@ class Casualty(CountMixin):
         default=False, description="A toll the article later replaces with a newer one."
     )
     evidence: Span
-    also_in: list[Span] = Field(
+    also_in: list[Offsets] = Field(
         default_factory=list, description="Other sentences that state the same fact."
     )
 
@@ -99,7 +106,7 @@ class Order(Strict):
         default=None, description="How long or during which hours it runs."
     )
     evidence: Span
-    also_in: list[Span] = Field(
+    also_in: list[Offsets] = Field(
         default_factory=list, description="Other sentences that state the same fact."
     )
 
@@ -110,7 +117,7 @@ class Displacement(CountMixin):
     according_to: GroundedText | None = None
     when: GroundedText | None = None
     evidence: Span
-    also_in: list[Span] = Field(
+    also_in: list[Offsets] = Field(
         default_factory=list, description="Other sentences that state the same fact."
     )
 
@@ -122,7 +129,7 @@ class Escape(CountMixin):
     recaptured: bool | None = None
     when: GroundedText | None = None
     evidence: Span
-    also_in: list[Span] = Field(
+    also_in: list[Offsets] = Field(
         default_factory=list, description="Other sentences that state the same fact."
     )
 

@@ -32,14 +32,28 @@ _THING = re.compile(r"^(?:a|an|the|all|its|their)\s", re.IGNORECASE)
 def summarize(sentences: list[Sentence], records: dict[Section, list[Strict]]) -> str:
     """The lead and the article's most central sentences (who fights whom, what happened
     where), then one line per fact; a line states one record's fields and nothing else."""
-    return " ".join([*context_sentences(sentences), *fact_lines(records)]).strip()
+    context = context_sentences(sentences)
+    return " ".join([*context, *fact_lines(records, quoted=set(context))]).strip()
 
 
-def fact_lines(records: dict[Section, list[Strict]]) -> list[str]:
-    """One sentence per record worth a summary, each once, at most MAX_FACTS."""
-    facts = [_fact_line(r) for section in SECTIONS for r in records[section] if _headline_fact(r)]
-    lines = dict.fromkeys(f"{fact[0].upper()}{fact[1:]}." for fact in facts if fact)
-    return list(lines)[:MAX_FACTS]
+def fact_lines(
+    records: dict[Section, list[Strict]], quoted: set[str] | frozenset[str] = frozenset()
+) -> list[str]:
+    """One sentence per record worth a summary, each once, at most MAX_FACTS; a record whose
+    own sentence the summary already quotes (``quoted``) needs no line."""
+    lines = [
+        record_line(r)
+        for section in SECTIONS
+        for r in records[section]
+        if _headline_fact(r) and r.evidence.text not in quoted  # type: ignore[attr-defined]
+    ]
+    return [line for line in dict.fromkeys(lines) if line][:MAX_FACTS]
+
+
+def record_line(record: Strict) -> str:
+    """The summary's sentence for one record, from that record's fields alone."""
+    fact = _fact_line(record)
+    return f"{fact[0].upper()}{fact[1:]}." if fact else ""
 
 
 def _headline_fact(record: Strict) -> bool:

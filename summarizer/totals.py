@@ -35,6 +35,12 @@ _GENERIC = frozenset(
 )
 
 
+# 'in 2019, when 14 died', 'the 2019 attack on the market killed 12': another incident.
+_DATED_EVENT = re.compile(
+    r"\bin (?:1[89]|20)\d\d\b|\b(?:1[89]|20)\d\d\s+(?:attack|blast|bombing|massacre|raid|riots?"
+    r"|floods?|earthquake|quake|fire|clash(?:es)?|war|uprising|ambush|explosion|cyclone|storm)\b",
+    re.I,
+)
 _UPDATE = re.compile(
     r"\b(?:rose|risen|rises|climbed|increased|reached|now stands|went up|jumped|mounted"
     r"|updated|revised)\b",
@@ -88,7 +94,7 @@ def casualty_totals(casualties: Sequence[Casualty], article: str) -> tuple[Total
 
 def _mark_background(record: Casualty, article: str) -> Casualty:
     when = record.when.text if record.when else ""
-    if _BACKGROUND.search(when) or (record.when is None and _background_clause(record, article)):
+    if _BACKGROUND.search(when) or _background_clause(record, article):
         return record.model_copy(update={"background": True})
     return record
 
@@ -102,7 +108,7 @@ def _background_clause(record: Casualty, article: str) -> bool:
     lead = article[max(record.evidence.start, span.start - 60) : span.start]
     after = article[span.end : record.evidence.end]
     clause = re.split(r"[,;.]|\b(?:in )?(?:revenge|retaliation|reprisal)\b", after, maxsplit=1)[0]
-    dated = re.search(r"\bin (?:1[89]|20)\d\d\b", article[record.evidence.start : span.start])
+    dated = _DATED_EVENT.search(article[record.evidence.start : span.start])
     return bool(
         _BACKGROUND.search(clause) or re.search(r"revenge|retaliation|avenge", lead) or dated
     )

@@ -90,4 +90,4 @@ def test_a_headline_figure_the_body_restates_is_folded_into_it() -> None:
     again = record(0, headline, "5", 5, "killed")  # read twice from the headline
     folded = fold_headlines([five_in_headline, again, twelve, five], headlines={0})
     assert [(r.count, r.evidence.start) for r in folded] == [(12, 0), (5, start)]  # type: ignore[attr-defined]
-    assert [s.text for s in folded[1].also_in] == [headline]  # type: ignore[attr-defined]
+    assert [(s.start, s.end) for s in folded[1].also_in] == [(0, len(headline))]  # type: ignore[attr-defined]

@@ -102,3 +102,22 @@ def test_no_number_in_a_brief_is_ungrounded(briefs: dict[str, dict[str, Any]]) -
                     value = getattr(record, name)
                     if isinstance(value, GroundedText) and any(c.isdigit() for c in value.text):
                         assert value.alignment in ("exact", "normalized")
+
+
+# Written for this test: ages, clock times, years, a magnitude and a background toll.
+NON_COUNTS = (
+    "Gunmen shot dead Arun Sethi, 45, and his driver at 6:30 p.m. on Friday in the market of "
+    "Kesar, police said. The 2019 attack on the same market killed 12 people. A magnitude 7.1 "
+    "quake in 2003 destroyed 300 homes in the town. Four other traders, aged 31 to 60, were "
+    "wounded and taken to the district hospital."
+)
+
+
+def test_no_count_is_an_age_time_or_year(shipped_backend) -> None:  # type: ignore[no-untyped-def]
+    from summarizer.ingest import Article
+    from summarizer.pipeline import Pipeline
+
+    brief = Pipeline(shipped_backend).brief(Article(source="non-counts", text=NON_COUNTS))
+    counts = {r.count for s in ("casualties", "displacement", "escapes") for r in getattr(brief, s)}
+    assert not counts & {45, 6, 30, 2019, 7, 2003, 31, 60}, counts
+    assert brief.totals is not None and brief.totals.killed <= 2

@@ -182,6 +182,21 @@ CASES = [
         ],
         (2, 0),
     ),
+    (
+        "a dated past attack is background",
+        "Gunmen killed a guard. The 2019 attack on the same market killed 12 people.",
+        [
+            ("Gunmen killed a guard.", None, "killed", "a guard", None),
+            (
+                "The 2019 attack on the same market killed 12 people.",
+                "12",
+                "killed",
+                "people",
+                None,
+            ),
+        ],
+        (1, 0),
+    ),
     ("nothing reported", "The talks ended without a deal.", [], (0, 0)),
 ]
 

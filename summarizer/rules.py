@@ -197,7 +197,8 @@ def clause_around(article: str, record: Strict, start: int, end: int) -> tuple[s
 
 _MODAL = re.compile(
     r"\b(?:could|may|might|would|can|will|feared|fear|fears|expected|likely|possibly|probably"
-    r"|presumed|risk|estimated to (?:rise|reach)|projected|forecast|predicted)\b",
+    r"|presumed|risk|estimated to (?:rise|reach)|projected|forecast|predicted|face|facing"
+    r"|threatened)\b",
     re.I,
 )
 _REPORTED_VERB = re.compile(
@@ -214,8 +215,11 @@ def is_hedged(record: Strict, article: str) -> str | None:
     if not isinstance(record, CountRecord) or record.count_text is None:
         return None
     span = record.count_text
-    before, after = clause_around(article, record, span.start, span.end)
+    before, _ = clause_around(article, record, span.start, span.end)
     near_before = " ".join(before.split()[-_WORDS_BEFORE:])
+    # The verb of a figure may stand past a list set off by commas ('up to 14 million people
+    # in seven countries - A, B and C - face death'): look up to it within the sentence.
+    after = re.split(r"[;:]", article[span.end : record.evidence.end], maxsplit=1)[0]  # type: ignore[attr-defined]
     verb = _REPORTED_VERB.search(after)
     up_to_verb = after[: verb.start()] if verb else ""
     found = _MODAL.search(near_before) or _MODAL.search(up_to_verb)
@@ -262,8 +266,15 @@ _OUTCOME_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"arrested|detained|held|surrendered|rescued|survived|saved|sickened|infected",
             r"abducted|kidnapped|captured|evacuated|damaged|destroyed|recovered alive",
             r"fled|fleeing|displaced|escaped|homeless|left their homes",
+            r"ordered|deploy\w*|dispatched|mobili[sz]ed|stationed|sent",
         ),
     ),
+)
+# 'the death or injury of 1,000 people': one figure for both; the model's reading stands.
+_BOTH_OUTCOMES = re.compile(
+    r"\b(?:death|deaths|dead|killed)\s+(?:or|and)\s+(?:injur\w*|wound\w*|hurt)\b"
+    r"|\b(?:injur\w*|wound\w*|hurt)\s+(?:or|and)\s+(?:death|deaths|dead|killed)\b",
+    re.I,
 )
 _KIND = {"killed": "dead", "died": "dead", "wounded": "wounded", "missing": "missing"}
 
@@ -289,8 +300,9 @@ def outcome_fits_words(record: Strict, article: str) -> Verdict:
     if not isinstance(record, Casualty) or record.count_text is None:
         return Verdict(record)
     span = record.count_text
-    nearest = _nearest_outcome(*clause_around(article, record, span.start, span.end))
-    if nearest is None:
+    before, after = clause_around(article, record, span.start, span.end)
+    nearest = _nearest_outcome(before, after)
+    if nearest is None or _BOTH_OUTCOMES.search(before + " " + after):
         return Verdict(record)
     outcome, word = nearest
     if outcome == "no casualty":
@@ -384,7 +396,10 @@ _SECTION_WORDS: dict[Section, re.Pattern[str]] = {
         r"|left (?:their|his|her) (?:homes?|houses?|villages?)|forced (?:from|out|to leave)"
         r"|driven (?:from|out)|shelters?|sheltering|(?:relief|refugee|displacement|evacuation"
         r"|IDP|temporary|tent) camps?|exodus|crossed into|refuge"
-        r"|rehoused|resettled|abandon\w*|escap\w*|moved (?:to|out)|housed|accommodated|lodged)\b",
+        r"|rehoused|resettled|abandon\w*|escap\w*|moved (?:to|out)|housed|accommodated|lodged"
+        r"|left for|(?:had|have|has) (?:already )?left|leaving (?:their|the)"
+        r"|(?:leave|leaving) (?:their|his|her) (?:homes?|houses?|villages?)"
+        r"|(?:had|forced) to leave)\b",
         re.I,
     ),
     "escapes": re.compile(
@@ -588,7 +603,8 @@ def count_before_who(record: Strict, article: str) -> Verdict:
 _NOT_PEOPLE_WHO = re.compile(
     rf"^(?:(?:on|last|this|early|late)\s+)?(?:{_MONTH}|Monday|Tuesday|Wednesday|Thursday|Friday"
     r"|Saturday|Sunday|today|yesterday|tonight|overnight)\b"
-    r"|^(?:those|the dead|the victims|the injured|the wounded|the missing)\b",
+    # A bare back-reference names nobody: 'those killed', 'the dead' ('those who fled' does).
+    r"|^(?:those\s+\w+(?:ed|en)|the dead|the victims|the injured|the wounded|the missing)$",
     re.I,
 )
 
@@ -688,6 +704,12 @@ _PEOPLE_WORD = re.compile(
 )
 
 
+# What an escape is from is a place; 'a new assault' or 'the chaos' is what let them out.
+_EVENT_ORIGIN = re.compile(
+    r"\b(?:assault|attack|raid|fighting|riot|clash\w*|chaos|confusion|violence|earthquake|quake"
+    r"|storm|fire|flood\w*|blackout|uprising|mutiny|battle|shelling)\b",
+    re.I,
+)
 _CUSTODY_ORIGIN = re.compile(
     r"\b(?:prisons?|jails?|gaols?|penitentiar\w*|detention|custody|cells?|facilit\w*|compound"
     r"|cent(?:re|er)s?|stations?|courts?|courthouse|hospital|ward|barracks|lock-?up|vans?|bus"
@@ -698,12 +720,13 @@ _CUSTODY_ORIGIN = re.compile(
 
 
 def escape_from_custody(record: Strict, article: str) -> Verdict:
-    """An escape's ``origin`` is the custody left ('the county jail'), not 'a new assault'."""
+    """An escape's ``origin`` is the custody left ('the county jail', 'the east wing'), not
+    the event that let them out ('a new assault')."""
     if not isinstance(record, Escape) or record.origin is None:
         return Verdict(record)
-    if _CUSTODY_ORIGIN.search(record.origin.text):
+    if _CUSTODY_ORIGIN.search(record.origin.text) or not _EVENT_ORIGIN.search(record.origin.text):
         return Verdict(record)
-    reason = "not a place of custody"
+    reason = "an event, not a place of custody"
     return Verdict(
         record.model_copy(update={"origin": None}),
         (_dropped(record, "origin", record.origin.text, reason),),
@@ -771,6 +794,10 @@ _CUSTODY = re.compile(
 )
 
 
+# 'escaped from a holding camp', 'broke out of the compound': custody, whatever its name.
+_BROKE_OUT = re.compile(r"\b(?:escaped|broke out|breaking out|broken out)\s+(?:of|from)\b", re.I)
+
+
 def one_section_per_figure(
     records: dict[Section, list[Strict]], article: str
 ) -> tuple[dict[Section, list[Strict]], list[Dropped]]:
@@ -786,7 +813,8 @@ def one_section_per_figure(
             kept_displacement.append(record)
             continue
         evidence = record.evidence  # type: ignore[attr-defined]
-        if _CUSTODY.search(article[evidence.start : evidence.end]):
+        sentence = article[evidence.start : evidence.end]
+        if _CUSTODY.search(sentence) or _BROKE_OUT.search(sentence):
             reason = "the same figure is an escape from custody"
             dropped.append(_dropped(record, "*", _figure_text(record), reason))  # type: ignore[arg-type]
         else:

@@ -25,6 +25,8 @@ _BACKGROUND = re.compile(
     r"|September|October|November|December)|last (?:year|month|week)"
     r"|earlier this (?:year|month)|previous(?:ly)?"
     r"|in the past|so far this year|this year|over the past|ago|(?:in|of) (?:1[89]|20)\d\d"
+    r"|(?:decades?|years?) since|in the (?:past|last) (?:\w+ )?(?:years?|decades?)"
+    r"|(?:in|during) the (?:\w+ )?(?:war|conflict|insurgency)(?![-\w])"
     r"|in (?:January|February|March|April|May|June|July|August|September|October|November"
     r"|December)\b(?! \d))",
     re.I,
@@ -35,6 +37,11 @@ _GENERIC = frozenset(
 )
 
 
+# 'in revenge for the killing of four', 'a month after 40 troops were killed'.
+_EARLIER_LEAD = re.compile(
+    r"revenge|retaliation|avenge|\b(?:days?|weeks?|months?|years?|decades?) (?:after|since)\b",
+    re.I,
+)
 # 'in 2019, when 14 died', 'the 2019 attack on the market killed 12': another incident.
 _DATED_EVENT = re.compile(
     r"\bin (?:1[89]|20)\d\d\b|\b(?:1[89]|20)\d\d\s+(?:attack|blast|bombing|massacre|raid|riots?"
@@ -109,9 +116,7 @@ def _background_clause(record: Casualty, article: str) -> bool:
     after = article[span.end : record.evidence.end]
     clause = re.split(r"[,;.]|\b(?:in )?(?:revenge|retaliation|reprisal)\b", after, maxsplit=1)[0]
     dated = _DATED_EVENT.search(article[record.evidence.start : span.start])
-    return bool(
-        _BACKGROUND.search(clause) or re.search(r"revenge|retaliation|avenge", lead) or dated
-    )
+    return bool(_BACKGROUND.search(clause) or _EARLIER_LEAD.search(lead) or dated)
 
 
 def _figure(index: int, record: Casualty, article: str) -> _Figure | None:

@@ -97,6 +97,13 @@ def test_an_age_keeps_the_victim_and_drops_the_count() -> None:
         ("Thousands of inmates will escape if the walls fall.", "Thousands", True),
         ("We can register more than 900 deaths.", "more than 900", True),
         ("The toll is expected to rise to 60.", "60", True),
+        ("Up to 3 million people face death by starvation.", "Up to 3 million", True),
+        (
+            "Up to 3 million people in Tarsa, Kell and Dorn face death by hunger.",
+            "Up to 3 million",
+            True,
+        ),
+        ("At least 12 people, including four guards, were killed.", "At least 12", False),
         ("At least 40 people were killed, and more may be found.", "At least 40", False),
         ("Five people were killed and would be buried on Friday.", "Five", False),
         ("Twelve people died in the crash.", "Twelve", False),
@@ -127,9 +134,11 @@ def test_hedged_figures_are_not_facts(sentence: str, figure: str, hedged: bool) 
             "killed",
         ),
         ("Thirty-seven people had been arrested.", "Thirty-seven", "wounded", None),
+        ("The group caused the death or injury of 900 people.", "900", "killed", "killed"),
         ("More than 200 students survived the attack.", "More than 200", "killed", None),
         ("Forty others were rescued from the rubble.", "Forty", "missing", None),
         ("Nine more people have been infected.", "Nine", "died", None),
+        ("The army chief ordered 500 soldiers to the area.", "500", "killed", None),
     ],
 )
 def test_outcome_follows_the_words(sentence: str, figure: str, said: str, read: str | None) -> None:
@@ -189,6 +198,8 @@ def test_the_victim_of_the_attackers_is_kept(
         (Displacement, "The storm affected more than 2 million people.", False),
         (Displacement, "More than 2,000 people fled their homes.", True),
         (Displacement, "About 300 families were evacuated overnight.", True),
+        (Displacement, "Some 6,000 people had already left for the capital.", True),
+        (Displacement, "More than 9,000 people have had to leave their homes.", True),
         (Escape, "About 60 inmates were moved to another prison.", False),
         (Escape, "About 60 inmates broke out of the jail.", True),
     ],
@@ -202,8 +213,9 @@ def test_a_figure_needs_a_word_of_its_section(
 
 def test_one_figure_one_section() -> None:
     custody = "More than 400 inmates fled the prison during the quake."
+    camp = "More than 400 fighters escaped from a guarded camp on Sunday."
     people = "More than 400 villagers fled the floods."
-    for text, section in ((custody, "escapes"), (people, "displacement")):
+    for text, section in ((custody, "escapes"), (camp, "escapes"), (people, "displacement")):
         figure = grounded(text, "More than 400")
         escape = Escape(count=400, count_text=figure, evidence=evidence(text))
         moved = Displacement(count=400, count_text=figure, evidence=evidence(text))
@@ -407,7 +419,12 @@ def test_who_names_the_people_hit(
 
 @pytest.mark.parametrize(
     ("origin", "kept"),
-    [("the county jail", True), ("a migrant detention centre", True), ("a new assault", False)],
+    [
+        ("the county jail", True),
+        ("a migrant detention centre", True),
+        ("the block housing foreign detainees", True),
+        ("a new assault", False),
+    ],
 )
 def test_an_escape_origin_is_custody(origin: str, kept: bool) -> None:
     sentence = f"Twelve men escaped from {origin} on Friday."

@@ -16,10 +16,11 @@ pytestmark = [pytest.mark.model, pytest.mark.slow]
 Evaluation = Callable[[str], dict[str, Any]]
 
 # Matched reference facts of models/brief-minilm, measured with `summarizer eval` (one thread,
-# CPU, the default CTranslate2 int8 runtime, the pipeline of 2026-12-03); eval/reports/ holds
+# CPU, the default CTranslate2 int8 runtime, the pipeline with reading rules of 2026-12-03;
+# the Lee split has 15 facts since the fourth-round pass); eval/reports/ holds
 # those reports. A model or pipeline change that loses a fact fails here; one that gains facts
-# raises the floor. (Transformers in bfloat16 matched 10, 200 and 10.)
-RECALL_FLOORS = {"seeds": 11, "synthetic": 199, "lee": 9}
+# raises the floor. (Before the reading rules, transformers in bfloat16 matched 10, 200 and 10.)
+RECALL_FLOORS = {"seeds": 11, "synthetic": 200, "lee": 9}
 
 
 @pytest.mark.parametrize("split", sorted(RECALL_FLOORS))

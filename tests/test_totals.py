@@ -197,6 +197,35 @@ CASES = [
         ],
         (1, 0),
     ),
+    (
+        "a war's cumulative toll is background",
+        "Shelling killed nine people. More than 30,000 have been killed in the war, officials say.",
+        [
+            ("Shelling killed nine people.", "nine", "killed", "people", None),
+            (
+                "More than 30,000 have been killed in the war, officials say.",
+                "More than 30,000",
+                "killed",
+                None,
+                None,
+            ),
+        ],
+        (9, 0),
+    ),
+    (
+        "deaths a month before are another incident",
+        "The army pulled back a month after 40 soldiers were killed in an ambush.",
+        [
+            (
+                "The army pulled back a month after 40 soldiers were killed in an ambush.",
+                "40",
+                "killed",
+                "soldiers",
+                None,
+            )
+        ],
+        (0, 0),
+    ),
     ("nothing reported", "The talks ended without a deal.", [], (0, 0)),
 ]
 

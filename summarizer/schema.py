@@ -143,7 +143,9 @@ class Mention(Strict):
 
 
 class Dropped(Strict):
-    """A value the model produced that the brief does not keep: not grounded, or negated."""
+    """A value the model produced that the brief does not keep: not grounded, negated, or
+    set aside by a reading rule. ``field`` is ``record`` when a rule dropped the whole record,
+    ``*`` when an output could not be parsed."""
 
     section: Section
     field: str

@@ -86,7 +86,9 @@ def test_an_unreachable_hub_id_fails_fast_in_one_line(
 ) -> None:
     result, seconds = _cli("nobody-here/no-such-model-xyz", HF_HUB_CACHE=str(tmp_path), **env)
     _assert_one_line_exit_4(result, message)
-    assert seconds < 10
+    # A 5 s hub check plus the CLI's imports; without the check it took about a minute. The
+    # margin is for a busy 2-core machine (10.3 s seen with another job on both cores).
+    assert seconds < 20
 
 
 def test_a_hub_id_in_the_cache_loads_without_the_network(

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Fresh-machine setup: a virtual environment, CPU torch first (a bare torch requirement
-# would pull several GB of CUDA wheels), then the package with its test and training extras.
+# would pull several GB of CUDA wheels), then the package with its test, training and Ray
+# extras (Ray for `batch --engine ray` and its tests).
 set -euo pipefail
 cd "$(dirname "$0")"
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check torch==2.13.0
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev,train]"
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev,train,ray]"

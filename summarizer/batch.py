@@ -15,12 +15,13 @@ import errno
 import fcntl
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from types import TracebackType
+from typing import Protocol
 
 from summarizer.errors import ConfigError, InputError, ModelError, OutputError
 from summarizer.ingest import DEFAULT_MAX_BYTES, Article, parse_article, read_article
@@ -109,12 +110,18 @@ def _jsonl_item(raw: bytes, number: int, source: str, max_bytes: int) -> BatchIt
     if not isinstance(row, dict) or not isinstance(row.get("text"), str):
         error = InputError(f"{source}:{number}: a line needs a string 'text'")
         return BatchItem(fallback_id, None, error)
-    item_id = str(row.get("id", fallback_id))
-    data = row["text"].encode("utf-8", "surrogatepass")
+    return text_item(str(row.get("id", fallback_id)), row["text"], max_bytes)
+
+
+def text_item(
+    item_id: str, text: str, max_bytes: int = DEFAULT_MAX_BYTES, source: str | None = None
+) -> BatchItem:
+    """An item from an id and its text (a JSON line's, a dataset row's), checked as a file is."""
+    data = text.encode("utf-8", "surrogatepass")
     if len(data) > max_bytes:
         error = InputError(f"{item_id}: {len(data)} bytes is over the limit of {max_bytes} bytes")
         return BatchItem(item_id, None, error)
-    return _read_item(item_id, lambda: parse_article(data, source=item_id))
+    return _read_item(item_id, lambda: parse_article(data, source=source or item_id))
 
 
 def done_ids(output: Path) -> set[str]:
@@ -141,6 +148,12 @@ def done_ids(output: Path) -> set[str]:
 
 def _output_error(output: Path, exc: OSError) -> OutputError:
     return OutputError(f"cannot write {output}: {exc.strerror or exc}")
+
+
+class RowSink(Protocol):
+    """Where finished lines go: a :class:`BatchOutput`, or a list in a Ray actor."""
+
+    def append(self, row: dict[str, object], /) -> None: ...
 
 
 class BatchOutput:
@@ -214,15 +227,9 @@ def run_batch(
     progress: Callable[[int], None] = lambda _: None,
 ) -> BatchReport:
     """Brief ``items`` into an open ``output``, skipping ids it already holds."""
-    run = _Run(pipeline, output, config or BatchConfig(), progress)
-    seen = set(output.done)
+    run = Briefer(pipeline, output, config or BatchConfig(), progress)
     pending: list[BatchItem] = []
-    for item in items:
-        if item.id in seen:
-            run.report.skipped += 1
-            progress(1)
-            continue
-        seen.add(item.id)
+    for item in new_items(items, output.done, run.report, progress):
         if item.error is not None:
             run.fail(item, item.error)
             continue
@@ -234,10 +241,29 @@ def run_batch(
     return run.report
 
 
+def new_items(
+    items: Iterable[BatchItem],
+    done: set[str],
+    report: BatchReport,
+    progress: Callable[[int], None] = lambda _: None,
+) -> Iterator[BatchItem]:
+    """Items whose id is neither in ``done`` nor seen before; the others count as skipped."""
+    seen = set(done)
+    for item in items:
+        if item.id in seen:
+            report.skipped += 1
+            progress(1)
+            continue
+        seen.add(item.id)
+        yield item
+
+
 @dataclass
-class _Run:
+class Briefer:
+    """Briefs items into ``output``, recording bad ones, until the model itself fails."""
+
     pipeline: Pipeline
-    output: BatchOutput
+    output: RowSink
     config: BatchConfig
     progress: Callable[[int], None]
     report: BatchReport = field(default_factory=BatchReport)
@@ -262,6 +288,19 @@ class _Run:
             self.report.written += 1
             self.progress(1)
 
+    def brief_by_length(self, items: list[BatchItem]) -> None:
+        """Brief a block of items held in memory, in chunks of articles of similar length
+        (a Ray actor's block): short articles are not padded to the length of long ones."""
+        good = []
+        for item in items:
+            if item.error is not None:
+                self.fail(item, item.error)
+            else:
+                good.append(item)
+        good.sort(key=lambda item: len(item.article.text) if item.article else 0)
+        for start in range(0, len(good), self.config.chunk_size):
+            self.brief(good[start : start + self.config.chunk_size])
+
     def _fail_alone(self, item: BatchItem, error: Exception) -> None:
         if isinstance(error, ModelError):
             self.model_failures += 1
@@ -272,12 +311,12 @@ class _Run:
         self.fail(item, error)
 
     def fail(self, item: BatchItem, error: Exception) -> None:
-        self.output.append(_error_row(item.id, error))
+        self.output.append(error_row(item.id, error))
         self.report.failed += 1
         self.progress(1)
 
 
-def _error_row(item_id: str, error: Exception) -> dict[str, object]:
+def error_row(item_id: str, error: Exception) -> dict[str, object]:
     """A bad item's line; an unexpected error is named by its type, never a traceback."""
     lines = str(error).strip().splitlines()
     reason = lines[0][:500] if lines else type(error).__name__

@@ -8,13 +8,16 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from summarizer.backend import DEFAULT_RECORD_BIAS, Backend, BackendConfig, load_backend
-from summarizer.errors import InputError, OutputError, SummarizerError
+from summarizer.errors import ConfigError, InputError, OutputError, SummarizerError
 from summarizer.models import default_model
+
+if TYPE_CHECKING:
+    from summarizer.batch import BatchReport
 
 EXIT_CODES = """Exit codes: 0 done; 1 unexpected failure; 2 bad usage or configuration;
 3 an input could not be read as an article; 4 the model could not be loaded or run;
@@ -84,13 +87,16 @@ class _ModelChoice:
     runtime: str = "auto"
 
     def load(self) -> Backend:
+        return load_backend(self.config())
+
+    def config(self) -> BackendConfig:
         if self.device not in ("auto", "cpu", "cuda"):
             raise typer.BadParameter("--device must be auto, cpu or cuda")
         if self.dtype not in ("auto", "float32", "float16", "bfloat16"):
             raise typer.BadParameter("--dtype must be auto, float32, float16 or bfloat16")
         if self.runtime not in ("auto", "hf", "ct2"):
             raise typer.BadParameter("--runtime must be auto, hf or ct2")
-        config = BackendConfig(
+        return BackendConfig(
             model=self.model or str(default_model()),
             device=self.device,  # type: ignore[arg-type]
             dtype=self.dtype,  # type: ignore[arg-type]
@@ -100,7 +106,6 @@ class _ModelChoice:
             record_bias=self.record_bias,
             runtime=self.runtime,  # type: ignore[arg-type]
         )
-        return load_backend(config)
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -193,6 +198,27 @@ def batch(
             help="K/N: brief only every N-th item from the K-th (0-based), for N workers."
         ),
     ] = "0/1",
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="local (this process) or ray (Ray Data actors, one model each; needs the "
+            "ray extra; also reads Parquet)."
+        ),
+    ] = "local",
+    address: Annotated[
+        str | None,
+        typer.Option(
+            help="--engine ray: local (default: start Ray on this machine), auto (join the "
+            "running cluster) or HOST:PORT."
+        ),
+    ] = None,
+    actors: Annotated[
+        int | None, typer.Option(min=1, help="--engine ray: model actors (default 1).")
+    ] = None,
+    gpus_per_actor: Annotated[
+        float | None,
+        typer.Option(min=0, help="--engine ray: GPUs (a fraction is fine) for each actor."),
+    ] = None,
 ) -> None:
     """Brief many articles into OUTPUT, one JSON line each; rerun to resume after a stop."""
     from rich.progress import Progress
@@ -200,11 +226,16 @@ def batch(
     from summarizer.batch import BatchConfig, BatchOutput, Shard, iter_inputs, run_batch
     from summarizer.pipeline import Pipeline
 
+    choice = _ModelChoice(
+        model, device, dtype, batch_size, beams, record_bias=record_bias, runtime=runtime
+    )
+    if engine == "ray":
+        scale = _RayChoice(address or "local", actors or 1, gpus_per_actor or 0.0, chunk_size)
+        _batch_on_ray(source, output, shard, choice, scale)
+        return
     try:
+        _check_local_engine(engine, source, address, actors, gpus_per_actor)
         part = Shard.parse(shard)
-        choice = _ModelChoice(
-            model, device, dtype, batch_size, beams, record_bias=record_bias, runtime=runtime
-        )
         total = sum(1 for _ in source.glob("*.txt")) if source.is_dir() else None
         with BatchOutput(output) as held, Progress(transient=True, console=None) as bar:
             pipeline = Pipeline(choice.load())  # after the lock: a second run is refused at once
@@ -218,11 +249,64 @@ def batch(
             )
     except SummarizerError as error:
         raise _fail(error) from error
+    _batch_summary(report, output)
+
+
+def _batch_summary(report: BatchReport, output: Path) -> None:
     typer.echo(
         f"{report.written} briefed, {report.failed} bad inputs recorded, "
         f"{report.skipped} already done -> {output}",
         err=True,
     )
+
+
+def _check_local_engine(
+    engine: str, source: Path, address: str | None, actors: int | None, gpus: float | None
+) -> None:
+    if engine != "local":
+        raise ConfigError(f"--engine must be local or ray, not {engine!r}")
+    if address is not None or actors is not None or gpus is not None:
+        raise ConfigError("--address, --actors and --gpus-per-actor need --engine ray")
+    if source.suffix == ".parquet":
+        raise ConfigError(f"{source}: Parquet input needs --engine ray")
+
+
+@dataclass(frozen=True)
+class _RayChoice:
+    address: str
+    actors: int
+    gpus_per_actor: float
+    chunk_size: int
+
+
+def _batch_on_ray(
+    source: Path, output: Path, shard: str, choice: _ModelChoice, scale: _RayChoice
+) -> None:
+    """`batch --engine ray`: the same records, briefed by a pool of Ray actors."""
+    from rich.progress import Progress
+
+    from summarizer.batch import BatchOutput
+
+    try:
+        from summarizer.scale import ScaleConfig, require_ray, run_on_ray
+
+        require_ray()  # first: without the extra, one line at once
+        if shard != "0/1":
+            raise ConfigError("--shard is for the local engine; Ray splits the work itself")
+        config = ScaleConfig(
+            backend=choice.config(),
+            actors=scale.actors,
+            gpus_per_actor=scale.gpus_per_actor,
+            chunk_size=scale.chunk_size,
+        )
+        with BatchOutput(output) as held, Progress(transient=True, console=None) as bar:
+            task = bar.add_task("briefing on Ray", total=None)
+            report = run_on_ray(
+                source, held, config, scale.address, progress=lambda n: bar.advance(task, n)
+            )
+    except SummarizerError as error:
+        raise _fail(error) from error
+    _batch_summary(report, output)
 
 
 @app.command("eval")

@@ -7,6 +7,8 @@ Every number comes from a committed file:
 - ``eval/reports/{seeds,synthetic,lee}/report.json``: ``summarizer eval --refs SET --out
   eval/reports/NAME`` (commands in ``eval/reports/README.md``);
 - ``eval/reports/benchmark.json``: ``eval/benchmark.py --out eval/reports/benchmark.json``;
+- ``eval/reports/ray.json``: ``eval/ray_benchmark.py --out eval/reports/ray.json``;
+- ``eval/reports/real_copy.json``: ``eval/real_copy.py`` (scores on the real-copy sets);
 - ``models/brief-minilm/training_report.json``: written by ``summarizer train``;
 - the annotation files in ``models/training-data/``, counted directly.
 
@@ -54,6 +56,8 @@ class Sources:
     training: dict[str, Any]
     benchmark: dict[str, Any] | None
     annotations: dict[str, int]  # articles, train articles, facts per section
+    real_copy: dict[str, Any] | None = None
+    ray: dict[str, Any] | None = None  # eval/reports/ray.json
 
 
 def load_sources(root: Path = ROOT) -> Sources:
@@ -63,11 +67,15 @@ def load_sources(root: Path = ROOT) -> Sources:
     }
     benchmark_path = root / REPORTS / "benchmark.json"
     benchmark = _read_json(benchmark_path) if benchmark_path.is_file() else None
+    real_copy_path = root / REPORTS / "real_copy.json"
+    ray_path = root / REPORTS / "ray.json"
     return Sources(
         evaluations=evaluations,
         training=_read_json(root / TRAINING_REPORT),
         benchmark=benchmark,
         annotations=count_annotations(root / DATA_DIR),
+        real_copy=_read_json(real_copy_path) if real_copy_path.is_file() else None,
+        ray=_read_json(ray_path) if ray_path.is_file() else None,
     )
 
 
@@ -299,8 +307,90 @@ def card_benchmark(sources: Sources) -> str:
     )
 
 
+BIN_LABEL = {"killed": "deaths", "wounded": "people wounded"}
+
+
+def readme_real_copy_table(sources: Sources) -> str:
+    real = sources.real_copy
+    if real is None:
+        return _block(["_Not measured yet: run `eval/real_copy.py`, then `eval/doc_tables.py`._"])
+    news, external, satp = real["realnews_dev"], real["external_eval"], real["satp_dev"]
+    sections = ", ".join(
+        f"{name} {_ratio(score['recall'])}/{_ratio(score['precision'])}"
+        for name, score in news["sections"].items()
+    )
+    record = external["per_record"]
+    lines = [
+        "| set | measure | result |",
+        "|---|---|---|",
+        f"| realnews-dev ({news['expected']} facts, 40 articles) | recall, precision "
+        f"| {_ratio(news['recall'])} ({news['matched']}/{news['expected']}), "
+        f"{_ratio(news['precision'])} (by section, recall/precision: {sections}) |",
+        f"| external-eval ({record['total']} third-party figures) | found in one record "
+        f"(`--per-record`) | {record['recall']:.3f} ({record['found']}/{record['total']}) |",
+    ]
+    for outcome in ("killed", "wounded"):
+        score = satp[outcome]
+        bins = ", ".join(f"{b}: {v['exact']:.2f}" for b, v in score["exact_by_bin"].items())
+        lines.append(
+            f"| satp-dev ({satp['incidents']} incidents, {satp['refused']} refused) | {outcome} "
+            f"total: MAE, exact, within 1 | {score['mae']:.3f}, {score['exact']:.3f}, "
+            f"{score['within_1']:.3f} (exact by {BIN_LABEL[outcome]} in the incident: {bins}) |"
+        )
+    return _block(lines)
+
+
 def _block(lines: list[str]) -> str:
     return "\n" + "\n".join(lines) + "\n"
+
+
+RAY_MISSING = (
+    "_Not measured yet: run `eval/ray_benchmark.py --out eval/reports/ray.json`, then "
+    "`eval/doc_tables.py`._"
+)
+
+
+def readme_ray_table(sources: Sources) -> str:
+    """The Scaling out section's table: the local batch and 1 and 2 Ray actors."""
+    result = sources.ray
+    if result is None:
+        return _block([RAY_MISSING])
+    articles, local = result["articles"], result["local"]
+    load = result["load_average_before"][0]
+    rows = [
+        f"`eval/ray_benchmark.py` on this {result['cpus']}-core machine (load average "
+        f"{load:.2f} as it started), {articles} synthetic articles of "
+        f"{result['mean_words']:.0f} words, the shipped model on {result['runtime']}, one "
+        f"thread per actor; Ray {result['ray']}.",
+        "",
+        "| run | briefing | articles/s | start-up (Ray, actors, model) | peak memory per actor "
+        "| records as the local batch's |",
+        "|---|---|---|---|---|---|",
+        f"| local `batch`, one process | {local['seconds']:.1f} s "
+        f"| {local['articles_per_second']:.2f} | | | |",
+        "| two local `batch` processes side by side, half the articles each, no Ray "
+        f"| | {local['two_processes_articles_per_second']:.2f} | | | |",
+    ]
+    for count, run in sorted(result["actors"].items()):
+        memory = ", ".join(f"{mb:,}" for mb in run["peak_rss_mb_per_actor"])
+        rows.append(
+            f"| Ray, {count} actor{'s' if count != '1' else ''} "
+            f"| {run['briefing_seconds']:.1f} s | {run['articles_per_second']:.2f} "
+            f"| {run['startup_seconds']:.1f} s | {memory} MB "
+            f"| {run['same_records']}/{articles} |"
+        )
+    one = result["actors"]["1"]
+    plain = local["two_processes_articles_per_second"] / local["articles_per_second"]
+    rows += [
+        "",
+        f"Two actors brief {result['speedup_2_over_1']:.2f} times as many articles a second "
+        f"as one; two plain processes side by side, {plain:.2f} times as many as one process. "
+        f"Ray's own cost: {one['idle_ms_per_article']:.1f} ms per article of actor "
+        "time between blocks (1 actor); the same articles took "
+        f"{result['overhead_ms_per_article']:.1f} ms more each on the actor than in the "
+        "local process.",
+    ]
+    return _block(rows)
 
 
 Renderer = Callable[[Sources], str]
@@ -310,6 +400,8 @@ DOCUMENTS: dict[Path, dict[str, Renderer]] = {
         "benchmark-table": readme_benchmark_table,
         "model-part-table": readme_model_part_table,
         "training-run": training_run,
+        "real-copy-table": readme_real_copy_table,
+        "ray-table": readme_ray_table,
     },
     MODEL_CARD: {
         "status": card_status,

@@ -110,7 +110,7 @@ import sys
 sys.path.insert(0, {root!r})
 from summarizer.backend import BackendConfig, load_backend
 from summarizer.models import default_model
-load_backend(BackendConfig(model=str(default_model()), device="cpu"))
+load_backend(BackendConfig(model=str(default_model()), device="cpu", runtime="ct2"))
 """
 MEASURE = """
 import json, resource, sys, time
@@ -120,7 +120,8 @@ from summarizer.ingest import Article
 from summarizer.models import default_model
 from summarizer.pipeline import Pipeline
 from tests.test_faults_budget import invented_news
-pipeline = Pipeline(load_backend(BackendConfig(model=str(default_model()), device="cpu")))
+backend = load_backend(BackendConfig(model=str(default_model()), device="cpu", runtime="ct2"))
+pipeline = Pipeline(backend)
 text = invented_news({size})
 started = time.monotonic()
 brief = pipeline.brief(Article("long", text))
@@ -128,6 +129,7 @@ print(json.dumps({{
     "seconds": time.monotonic() - started,
     "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     "unread": brief.provenance.unread.model_dump() if brief.provenance.unread else None,
+    "runtime": type(backend).__name__,
 }}))
 """
 

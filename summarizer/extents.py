@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import re
 
-from summarizer.rules import Verdict, grounded
+from summarizer.rules import MONTHS, WEEKDAYS, Verdict, grounded
 from summarizer.schema import Escape, GroundedText, Order, Span, Strict
 
 _CLOCK = (
     r"(?:\d{1,2}(?:[:.]\d\d)?\s*(?:a\.?m\.?|p\.?m\.?|hrs|GMT)"
     r"|midnight|noon|dawn|dusk|sunset|sunrise)"
 )
-_DAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
-_MONTH = (
-    r"(?:January|February|March|April|May|June|July|August|September|October|November"
-    r"|December)"
-)
+_DAY = rf"(?:{WEEKDAYS})"
+_MONTH = rf"(?:{MONTHS})"
 _NUMBER = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fourteen|thirty|a)"
 _UNIT = r"(?:hours?|days?|weeks?|months?|years?)"
 _PERIOD = re.compile(

@@ -125,10 +125,10 @@ _NOT_PEOPLE_BEFORE: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("a magnitude", re.compile(r"\bmagnitude(?:\s+of)?\s*$", re.I)),
     ("an address", re.compile(r"\b(?:No\.?|Number|Highway|Route|Sector|Ward|Plot|Flat|House)\s*$")),
 )
-_MONTH = (
-    r"(?:January|February|March|April|May|June|July|August|September|October|November"
-    r"|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
-)
+# Calendar words, one list for every rule that reads dates (here, extents.py, totals.py).
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+_MONTH = rf"(?:{MONTHS}|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
 _DATE_BEFORE = re.compile(rf"\b{_MONTH}\s*$")
 _DATE_AFTER = re.compile(rf"^(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?!\w)")
 _AGE_IN_BRACKETS = re.compile(r"\(\s*$")
@@ -347,8 +347,9 @@ _ACTIVE_KILLING = re.compile(
     r"|abducted|attacked|stormed|ambushed|executed|murdered|beheaded|lynched|raided|dragged"
     r"|torched|blew up|triggered|planted|surrounded|looted|kidnapped)\s+"
     r"(?!(?:in|on|at|by|when|while|after|during|and|as|near|inside|outside|yesterday|today"
-    r"|overnight|early|late|last|this|from|to|into|with|for|of|over|under|across|Monday"
-    r"|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b)[\w\"']",
+    r"|overnight|early|late|last|this|from|to|into|with|for|of|over|under|across|"
+    + WEEKDAYS
+    + r")\b)[\w\"']",
     re.I,
 )
 _DEFINITE_LEAD = re.compile(r"\b(?:the|those|these|all|of)\s*$", re.I)
@@ -620,8 +621,8 @@ def count_before_who(record: Strict, article: str) -> Verdict:
 # --- who was hit ----------------------------------------------------------------------------
 
 _NOT_PEOPLE_WHO = re.compile(
-    rf"^(?:(?:on|last|this|early|late)\s+)?(?:{_MONTH}|Monday|Tuesday|Wednesday|Thursday|Friday"
-    r"|Saturday|Sunday|today|yesterday|tonight|overnight)\b"
+    rf"^(?:(?:on|last|this|early|late)\s+)?(?:{_MONTH}|{WEEKDAYS}"
+    r"|today|yesterday|tonight|overnight)\b"
     # A bare back-reference names nobody: 'those killed', 'the dead' ('those who fled' does).
     r"|^(?:those\s+\w+(?:ed|en)|the dead|the victims|the injured|the wounded|the missing)$",
     re.I,

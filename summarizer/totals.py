@@ -17,18 +17,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from summarizer.rules import head_phrase
+from summarizer.rules import MONTHS, head_phrase
 from summarizer.schema import Casualty, GroupTotal, Qualifier, Totals
 
 _BACKGROUND = re.compile(
-    r"\b(?:since (?:(?:1[89]|20)\d\d|last|January|February|March|April|May|June|July|August"
-    r"|September|October|November|December)|last (?:year|month|week)"
+    rf"\b(?:since (?:(?:1[89]|20)\d\d|last|{MONTHS})|last (?:year|month|week)"
     r"|earlier this (?:year|month)|previous(?:ly)?"
     r"|in the past|so far this year|this year|over the past|ago|(?:in|of) (?:1[89]|20)\d\d"
     r"|(?:decades?|years?) since|in the (?:past|last) (?:\w+ )?(?:years?|decades?)"
     r"|(?:in|during) the (?:\w+ )?(?:war|conflict|insurgency)(?![-\w])"
-    r"|in (?:January|February|March|April|May|June|July|August|September|October|November"
-    r"|December)\b(?! \d))",
+    rf"|in (?:{MONTHS})\b(?! \d))",
     re.I,
 )
 # Whose deaths a figure counts, when the words name no side: these add up with nothing.

@@ -113,7 +113,18 @@ from summarizer.models import default_model
 load_backend(BackendConfig(model=str(default_model()), device="cpu", runtime="ct2"))
 """
 MEASURE = """
-import json, resource, sys, time
+import json, sys, time
+
+
+def peak_rss_mb():
+    # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so a child of a large pytest
+    # worker would report the worker's peak; VmHWM belongs to this process's own memory map.
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
 sys.path.insert(0, {root!r})
 from summarizer.backend import BackendConfig, load_backend
 from summarizer.ingest import Article
@@ -127,7 +138,7 @@ started = time.monotonic()
 brief = pipeline.brief(Article("long", text))
 print(json.dumps({{
     "seconds": time.monotonic() - started,
-    "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "peak_rss_mb": peak_rss_mb(),
     "unread": brief.provenance.unread.model_dump() if brief.provenance.unread else None,
     "runtime": type(backend).__name__,
 }}))

@@ -2,6 +2,7 @@
 
 Usage:
     python -m summarizer.annotations show lee_background 12   # numbered sentences
+    python -m summarizer.annotations sentences < ARTICLE.txt  # how the segmenter splits a text
     python -m summarizer.annotations check FILE.jsonl [...]   # validate files and reading rules
 """
 
@@ -27,11 +28,20 @@ from summarizer.segment import Sentence, segment
 LEE_FILES = {"lee_background": "lee_background.cor", "lee": "lee.cor"}
 
 
+# Fields whose value a reader may take from the sentences around the evidence (the headline,
+# the two sentences before it, the one after): the group an order binds named a sentence
+# earlier, the source of a figure, where escapees broke out from.
+CONTEXT_FIELDS = ("who", "origin", "according_to", "issued_by", "announced_by", "binds")
+CONTEXT_BEFORE, CONTEXT_AFTER = 2, 1
+
+
 class AnnotatedFact(BaseModel):
     model_config = ConfigDict(extra="forbid")
     section: Section
     evidence: str
     fields: dict[str, str]
+    # Values copied from the context sentences rather than the evidence (guide rule 24).
+    context: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _fields_known(self) -> AnnotatedFact:
@@ -51,6 +61,13 @@ class AnnotatedFact(BaseModel):
         for spec in specs.values():
             if spec.required and spec.name not in self.fields:
                 raise ValueError(f"{self.section} needs field {spec.name!r}")
+        for name, value in self.context.items():
+            if name not in specs or name not in CONTEXT_FIELDS:
+                raise ValueError(f"{self.section} field {name!r} cannot come from context")
+            if name in self.fields:
+                raise ValueError(f"{name} is given both in fields and in context")
+            if value != value.strip(" ,.;:"):
+                raise ValueError(f"{name}={value!r} starts or ends on punctuation or space")
         return self
 
 
@@ -205,7 +222,7 @@ def pronoun_value(fact: AnnotatedFact) -> list[str]:
     """A pronoun as the whole value of a person field: use the antecedent or leave it out."""
     return [
         f"{name}={value!r} is a pronoun"
-        for name, value in fact.fields.items()
+        for name, value in {**fact.fields, **fact.context}.items()
         if name in PERSON_FIELDS and value.lower() in PRONOUNS
     ]
 
@@ -318,17 +335,39 @@ def rule_problems(facts: list[AnnotatedFact]) -> list[str]:
     return found
 
 
+def context_sentences(sentences: list[Sentence], evidence: str) -> list[str]:
+    """The headline lines and the sentences around each body sentence reading ``evidence``."""
+    around: list[str] = [s.text for s in sentences if s.headline]
+    body = [s.text for s in sentences if not s.headline]
+    for at, text in enumerate(body):
+        if text == evidence:
+            around += body[max(0, at - CONTEXT_BEFORE) : at] + body[at + 1 : at + 1 + CONTEXT_AFTER]
+    return around
+
+
+def context_problems(fact: AnnotatedFact, sentences: list[Sentence]) -> list[str]:
+    around = context_sentences(sentences, fact.evidence)
+    return [
+        f"context {name}={value!r} is in neither the headline nor the {CONTEXT_BEFORE} sentences"
+        f" before or {CONTEXT_AFTER} after the evidence"
+        for name, value in fact.context.items()
+        if not any(occurrences(value, sentence) for sentence in around)
+    ]
+
+
 def problems(item: AnnotatedArticle) -> list[str]:
     found = []
     text = article_text(item)
     # A headline line is evidence too: its figure ("Killed 1, Injured 6") is a fact of its own.
-    sentence_texts = {s.text for s in segment(text, clean(text))}
+    sentences = segment(text, clean(text))
+    sentence_texts = {s.text for s in sentences}
     for fact in item.facts:
         if fact.evidence not in sentence_texts:
             found.append(
                 f"evidence is not one whole sentence or headline line of the article: "
                 f"{fact.evidence!r}"
             )
+        found += context_problems(fact, sentences)
     return found + rule_problems(item.facts)
 
 
@@ -375,7 +414,16 @@ def _show(corpus: str, index: int) -> int:
     return 0
 
 
+def _sentences(text: str) -> int:
+    for sentence in segment(text, clean(text)):
+        mark = "H" if sentence.headline else str(sentence.index)
+        print(f"[{mark}] {sentence.text}")
+    return 0
+
+
 def main(argv: list[str]) -> int:
+    if argv == ["sentences"]:
+        return _sentences(sys.stdin.read())
     if len(argv) >= 3 and argv[0] == "show":
         return _show(argv[1], int(argv[2]))
     if len(argv) >= 2 and argv[0] == "check":

@@ -250,3 +250,97 @@ def test_a_headline_line_is_evidence_of_its_own_fact() -> None:
     assert problems(item) == []
     item.facts[0].evidence = "Bus overturns near Tamale"
     assert len(problems(item)) == 1
+
+
+CONTEXT_TEXT = (
+    "Governor recalls reservists to Marula\n\n"
+    "MARULA, June 4 - About 1,200 reservists were called up on Monday, the provincial"
+    " command said. The governor ordered the reservists to the northern border. Shops stayed"
+    " open. Schools closed early. The army said 14 soldiers were hurt."
+)
+
+
+@pytest.mark.parametrize(
+    ("evidence", "context", "flagged"),
+    [
+        (
+            "The governor ordered the reservists to the northern border.",
+            {"binds": "About 1,200 reservists"},
+            False,
+        ),
+        (
+            "The governor ordered the reservists to the northern border.",
+            {"issued_by": "the provincial command"},
+            False,
+        ),
+        ("Shops stayed open.", {"who": "Governor"}, False),  # the headline is context
+        # three sentences back is out of reach
+        ("Schools closed early.", {"who": "About 1,200 reservists"}, True),
+        ("The army said 14 soldiers were hurt.", {"binds": "About 1,200 reservists"}, True),
+        (
+            "The governor ordered the reservists to the northern border.",
+            {"binds": "1,200 conscripts"},
+            True,
+        ),
+    ],
+)
+def test_a_context_value_comes_from_the_sentences_around_the_evidence(
+    evidence: str, context: dict[str, str], flagged: bool
+) -> None:
+    fact = {
+        "section": "orders",
+        "evidence": evidence,
+        "context": context,
+        "fields": {"kind": "military_order", "requires": evidence.split()[0]},
+    }
+    if "who" in context:
+        fact = {
+            "section": "casualties",
+            "evidence": evidence,
+            "context": context,
+            "fields": {"outcome": "wounded"},
+        }
+    item = AnnotatedArticle.model_validate(
+        {"corpus": "synthetic", "id": "ctx", "text": CONTEXT_TEXT, "facts": [fact]}
+    )
+    assert bool(problems(item)) is flagged
+
+
+@pytest.mark.parametrize(
+    "fact",
+    [
+        {
+            "section": "orders",
+            "evidence": "x y",
+            "context": {"requires": "y"},
+            "fields": {"kind": "curfew", "requires": "x"},
+        },  # requires is never context
+        {
+            "section": "casualties",
+            "evidence": "x y",
+            "context": {"who": "z"},
+            "fields": {"outcome": "killed", "who": "x"},
+        },  # one place per field
+        {
+            "section": "casualties",
+            "evidence": "x y",
+            "context": {"who": "z."},
+            "fields": {"outcome": "killed"},
+        },
+    ],
+)
+def test_context_values_are_validated(fact: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        AnnotatedFact.model_validate(fact)
+
+
+def test_a_context_pronoun_is_flagged() -> None:
+    fact = AnnotatedFact.model_validate(
+        {
+            "section": "casualties",
+            "evidence": "x",
+            "context": {"according_to": "they"},
+            "fields": {"outcome": "killed"},
+        }
+    )
+    assert pronoun_value(fact)

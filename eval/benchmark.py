@@ -32,7 +32,7 @@ import torch
 
 from summarizer.annotations import lee_articles
 from summarizer.backend import BackendConfig, GenerationRequest, HFBackend, load_backend
-from summarizer.constrain import CopyConstraintProcessor
+from summarizer.decoding.processor import CopyConstraintProcessor
 from summarizer.ingest import Article, parse_article, read_article
 from summarizer.models import default_model
 from summarizer.pipeline import Pipeline, PipelineConfig

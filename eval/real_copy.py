@@ -6,7 +6,7 @@
 - external-eval: ``summarizer batch`` on its articles, scored by its own ``score.py
   --per-record`` (a count and its outcome must sit in one record);
 - satp-dev: ``summarizer batch`` on its incidents, each brief's ``totals`` against the
-  hand-coded killed and wounded (``summarizer.metrics.totals_error``, the definitions of its
+  hand-coded killed and wounded (``summarizer.evaluation.metrics.totals_error``, the definitions of its
   ``score.py``).
 
 Only scores are written: the sets are development data kept outside the repository, and no
@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from summarizer.metrics import totals_error
+from summarizer.evaluation.metrics import totals_error
 
 SUMMARIZER = str(Path(sys.executable).with_name("summarizer"))
 ONE_THREAD = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}

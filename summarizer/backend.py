@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from summarizer.errors import ModelError
-from summarizer.outformat import NONE
 from summarizer.schema import Section
+from summarizer.target_format import NONE
 
 if TYPE_CHECKING:
-    from summarizer.constrain import RowConstraint
+    from summarizer.decoding.automaton import RowConstraint
 
 DeviceChoice = Literal["auto", "cpu", "cuda"]
 RuntimeChoice = Literal["auto", "hf", "ct2"]
@@ -108,7 +108,8 @@ class HFBackend:
     def __init__(self, config: BackendConfig) -> None:
         import torch
 
-        from summarizer.constrain import ConstraintFactory, SpanLimits
+        from summarizer.decoding.factory import ConstraintFactory
+        from summarizer.decoding.source import SpanLimits
 
         started = time.perf_counter()
         self.config = config
@@ -137,7 +138,7 @@ class HFBackend:
         left open, from all batches, are then decoded together on their kept encodings, so
         the long tail of record-writing rows is paid once rather than once per batch.
         """
-        from summarizer.decoding import token_batches
+        from summarizer.decoding.batching import token_batches
 
         unique = list(dict.fromkeys(requests))
         encoded = self.tokenizer(
@@ -172,7 +173,7 @@ class HFBackend:
         """Encode a batch and decode each row just far enough to finish a ``none``."""
         import torch
 
-        from summarizer.decoding import finished
+        from summarizer.decoding.batching import finished
 
         inputs = self.tokenizer.pad({"input_ids": list(input_ids)}, return_tensors="pt")
         mask = inputs["attention_mask"].to(self.device)
@@ -211,8 +212,8 @@ class HFBackend:
         from transformers import LogitsProcessorList
         from transformers.modeling_outputs import BaseModelOutput
 
-        from summarizer.constrain import CopyConstraintProcessor
-        from summarizer.decoding import restricted_output
+        from summarizer.decoding.batching import restricted_output
+        from summarizer.decoding.processor import CopyConstraintProcessor
 
         processors = LogitsProcessorList()
         vocabulary = None

@@ -145,7 +145,7 @@ def brief(
     """Brief each ARTICLE: JSON on stdout (an array when several are given)."""
     from summarizer.ingest import read_article
     from summarizer.pipeline import Pipeline
-    from summarizer.render import brief_to_markdown
+    from summarizer.views.markdown import brief_to_markdown
 
     if output_format not in ("json", "markdown"):
         raise typer.BadParameter("--format must be json or markdown")
@@ -327,7 +327,7 @@ def evaluate_command(
     from rich.console import Console
     from rich.table import Table
 
-    from summarizer.evaluation import EvalConfig, evaluate_pipeline, markdown_report
+    from summarizer.evaluation.run import EvalConfig, evaluate_pipeline, markdown_report
     from summarizer.pipeline import Pipeline
     from summarizer.schema import SECTIONS
 
@@ -366,8 +366,8 @@ def train(
     """Train a brief model from the annotations (needs the training extra)."""
     import logging
 
-    from summarizer.train import load_config
-    from summarizer.train import train as run_training
+    from summarizer.training.train import load_config
+    from summarizer.training.train import train as run_training
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     try:

@@ -45,7 +45,9 @@ from summarizer.backend import (
     quiet_hub,
     trained_template_version,
 )
-from summarizer.constrain import ConstraintFactory, RowConstraint, SpanLimits, State
+from summarizer.decoding.automaton import RowConstraint, State
+from summarizer.decoding.factory import ConstraintFactory
+from summarizer.decoding.source import SpanLimits
 from summarizer.errors import ModelError
 
 # CTranslate2's converter reads two settings that newer transformers no longer put in a BART

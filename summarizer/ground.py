@@ -14,7 +14,6 @@ from rapidfuzz import fuzz
 
 from summarizer.fields import SECTION_FIELDS, choice_value
 from summarizer.numbers import parse_count, whole_count
-from summarizer.parse import SentenceRecord
 from summarizer.schema import (
     RECORD_TYPES,
     Alignment,
@@ -25,6 +24,7 @@ from summarizer.schema import (
     Strict,
 )
 from summarizer.segment import Sentence
+from summarizer.target_format import SentenceRecord
 
 FUZZY_MIN_SCORE = 88.0
 _FOLD = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"}

@@ -13,8 +13,6 @@ from summarizer.extents import escape_time, order_extent
 from summarizer.ground import ground_record
 from summarizer.ingest import Article
 from summarizer.merge import actors, dedupe, fold_headlines, places
-from summarizer.outformat import ParseFailure
-from summarizer.parse import parse_all
 from summarizer.prompt import TEMPLATE_VERSION, Prompt, build_prompts
 from summarizer.pronouns import resolve_pronouns
 from summarizer.rules import (
@@ -38,6 +36,7 @@ from summarizer.schema import (
 )
 from summarizer.segment import Sentence, iter_sentences
 from summarizer.summary import summarize
+from summarizer.target_format import ParseFailure, parse_all
 from summarizer.totals import casualty_totals
 
 READING_RULES = (resolve_pronouns, *RECORD_RULES, order_extent, escape_time)

@@ -38,7 +38,7 @@ EVAL_SPLITS = {
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real HF seq2seq checkpoint with random weights, built locally (no hub)."""
-    from summarizer.tiny import build_tiny_model
+    from summarizer.training.tiny import build_tiny_model
 
     return build_tiny_model(tmp_path_factory.mktemp("models") / "tiny")
 
@@ -62,7 +62,7 @@ def shipped_backend():  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def shipped_evaluation(shipped_backend):  # type: ignore[no-untyped-def]
     """``evaluation(split)``: the shipped model's evaluation result, computed once a session."""
-    from summarizer.evaluation import EvalConfig, evaluate_pipeline
+    from summarizer.evaluation.run import EvalConfig, evaluate_pipeline
     from summarizer.pipeline import Pipeline
 
     pipeline = Pipeline(shipped_backend)

@@ -9,18 +9,14 @@ import torch
 from transformers import PreTrainedTokenizerBase
 
 from summarizer.backend import HFBackend
-from summarizer.constrain import (
-    ConstraintFactory,
-    CopyConstraintProcessor,
-    End,
-    InValue,
-    RowConstraint,
-    SpanLimits,
-    State,
-)
+from summarizer.decoding.automaton import End, InValue, RowConstraint, State
+from summarizer.decoding.factory import ConstraintFactory
+from summarizer.decoding.processor import CopyConstraintProcessor
+from summarizer.decoding.source import SpanLimits
 from summarizer.ground import align
-from summarizer.outformat import parse_output
 from summarizer.schema import Section
+from summarizer.target_format import parse_output
+from summarizer.training.targets import target_ids
 from tests.conftest import SHIPPED_MODEL
 
 pytestmark = pytest.mark.model
@@ -54,8 +50,8 @@ def _accepts(row: RowConstraint, ids: list[int]) -> bool:
 
 def _target(factory: ConstraintFactory) -> list[int]:
     record = {"count": (12, 15), "who": (16, 32), "outcome": "killed", "according_to": (0, 6)}
-    return factory.target_ids(
-        "casualties", SENTENCE, [record, {"count": (12, 15), "outcome": "died"}]
+    return target_ids(
+        factory, "casualties", SENTENCE, [record, {"count": (12, 15), "outcome": "died"}]
     )
 
 
@@ -77,7 +73,7 @@ def _grounded(value: str | None) -> str | None:
 
 
 def test_none_is_accepted(factory: ConstraintFactory) -> None:
-    ids = factory.target_ids("escapes", SENTENCE, [])
+    ids = target_ids(factory, "escapes", SENTENCE, [])
     assert _accepts(factory.row("escapes", SENTENCE), ids)
 
 
@@ -158,7 +154,7 @@ def test_a_record_is_only_started_when_it_fits(tokenizer: PreTrainedTokenizerBas
     tight = ConstraintFactory(tokenizer, SpanLimits(output_tokens=200))
     grammar = tight.grammars["casualties"]
     row = tight.row("casualties", SENTENCE)
-    ids = tight.target_ids("casualties", SENTENCE, [{"count": (12, 15), "outcome": "killed"}])
+    ids = target_ids(tight, "casualties", SENTENCE, [{"count": (12, 15), "outcome": "killed"}])
     state = row.initial()
     for token in ids[:-1]:
         state = row.advance(state, token)
@@ -197,7 +193,7 @@ def test_record_bias_favours_another_record_only_while_figures_are_unclaimed(
         if section == "casualties"
         else {"kind": "other", "requires": (0, 6)}
     )
-    prefix = factory.target_ids(section, sentence, [record] * records)[:-1]
+    prefix = target_ids(factory, section, sentence, [record] * records)[:-1]
     scores = _scores_after(factory, section, sentence, prefix)
     grammar = factory.grammars[section]
     assert scores[grammar.eos] == 0.0

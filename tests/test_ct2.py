@@ -9,10 +9,12 @@ import numpy as np
 import pytest
 
 from summarizer.backend import BackendConfig, GenerationRequest, HFBackend, load_backend
-from summarizer.constrain import ConstraintFactory, SpanLimits
+from summarizer.decoding.factory import ConstraintFactory
+from summarizer.decoding.source import SpanLimits
 from summarizer.errors import ModelError
 from summarizer.ingest import parse_article, read_article
 from summarizer.pipeline import Pipeline
+from summarizer.training.targets import target_ids
 
 pytest.importorskip("ctranslate2")
 
@@ -76,7 +78,7 @@ def _end_of_first_record(replay: ConstraintReplay, tokenizer) -> tuple[object, i
     factory = ConstraintFactory(tokenizer, SpanLimits())
     start = SENTENCE.index("40")
     record = {"count": (start, start + 2), "who": (start + 3, start + 9), "outcome": "killed"}
-    target = factory.target_ids("casualties", SENTENCE, [record])[:-1]  # without the end
+    target = target_ids(factory, "casualties", SENTENCE, [record])[:-1]  # without the end
     state = replay.constraint.initial()
     for token in target:
         state = replay.constraint.advance(state, token)

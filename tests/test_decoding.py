@@ -9,8 +9,8 @@ import torch
 from torch import nn
 
 from summarizer.backend import BackendConfig, GenerationRequest, HFBackend
-from summarizer.constrain import CopyConstraintProcessor
-from summarizer.decoding import RestrictedHead, finished, restricted_output, token_batches
+from summarizer.decoding.batching import RestrictedHead, finished, restricted_output, token_batches
+from summarizer.decoding.processor import CopyConstraintProcessor
 
 
 @pytest.mark.parametrize(
@@ -86,7 +86,7 @@ def _plain_generate(backend: HFBackend, request: GenerationRequest) -> str:
 def test_fast_generation_equals_one_plain_generate_call_per_prompt(
     seed: int, tmp_path: Path
 ) -> None:
-    from summarizer.tiny import build_tiny_model
+    from summarizer.training.tiny import build_tiny_model
 
     model = build_tiny_model(tmp_path / "tiny", seed=seed)
     backend = HFBackend(

@@ -7,9 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from summarizer.ground import align, ground_record, normalize
-from summarizer.outformat import RawRecord
-from summarizer.parse import SentenceRecord
 from summarizer.segment import Sentence
+from summarizer.target_format import RawRecord, SentenceRecord
 
 FILLER = [
     "the",

@@ -127,7 +127,7 @@ def _clean_env(tmp_path: Path) -> dict[str, str]:
 _PROBE = """
 import json, sys
 import summarizer.cli, summarizer.pipeline, summarizer.backend
-from summarizer.evaluation import DEFAULT_METRIC
+from summarizer.evaluation.run import DEFAULT_METRIC
 from summarizer.models import default_model
 from summarizer.prompt import available_templates, template_dir
 print(json.dumps({

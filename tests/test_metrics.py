@@ -5,8 +5,8 @@ from typing import Any
 import pytest
 
 from summarizer.annotations import AnnotatedArticle
-from summarizer.evaluation import reference_from_annotation
-from summarizer.metrics import ReferenceBrief, aggregate, fact_matches, score_brief
+from summarizer.evaluation.metrics import ReferenceBrief, aggregate, fact_matches, score_brief
+from summarizer.evaluation.run import reference_from_annotation
 
 
 def _casualty(

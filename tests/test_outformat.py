@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.outformat import parse_output, render_records
+from summarizer.target_format import parse_output, render_records
 
 
 def test_render_and_parse_round_trip_several_records() -> None:

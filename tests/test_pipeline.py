@@ -8,10 +8,10 @@ from summarizer.backend import GenerationRequest, ScriptedBackend
 from summarizer.clean import clean
 from summarizer.ingest import read_article
 from summarizer.pipeline import Pipeline, PipelineConfig
-from summarizer.render import brief_to_markdown
 from summarizer.schema import SECTIONS, Brief, GroundedText, Span, Strict
 from summarizer.segment import iter_sentences
 from summarizer.summary import CONTEXT_SHARE, record_line
+from summarizer.views.markdown import brief_to_markdown
 from tests.conftest import LONG_SEED
 
 KILLED = "Turkey said 440 Kurdish fighters have been killed since the operation began Wednesday."

@@ -11,10 +11,9 @@ from summarizer.clean import clean
 from summarizer.fields import SECTION_FIELDS
 from summarizer.ground import align, ground_record, normalize
 from summarizer.numbers import QUANTITY_WORD, parse_count
-from summarizer.outformat import RawRecord
-from summarizer.parse import SentenceRecord
 from summarizer.schema import GroundedText
 from summarizer.segment import segment
+from summarizer.target_format import RawRecord, SentenceRecord
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -15,7 +15,7 @@ from summarizer.errors import ModelError
 from summarizer.ingest import read_article
 from summarizer.pipeline import Pipeline
 from summarizer.schema import Brief, GroundedText
-from summarizer.tiny import build_tiny_model
+from summarizer.training.tiny import build_tiny_model
 from tests.conftest import LONG_SEED, SHORT_SEED
 
 pytestmark = pytest.mark.model

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from summarizer.evaluation.metrics import ReferenceBrief
 from summarizer.ground import align
-from summarizer.metrics import ReferenceBrief
 from summarizer.numbers import parse_count
 from tests.conftest import SEEDS
 

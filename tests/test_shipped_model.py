@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from summarizer.metrics import fact_matches
+from summarizer.evaluation.metrics import fact_matches
 from summarizer.schema import Brief, GroundedText
 from tests.conftest import LONG_SEED, SHORT_SEED
 

@@ -13,7 +13,7 @@ import pytest
 from summarizer.annotations import AnnotatedArticle
 from summarizer.backend import BackendConfig, HFBackend
 from summarizer.prompt import ACRONYM_MARK, mark_acronyms
-from summarizer.trainset import ACRONYMS, SentenceExample, augment, examples_of
+from summarizer.training.trainset import ACRONYMS, SentenceExample, augment, examples_of
 
 TEXT = (
     "Police in Velora said 1,250 people were evacuated from Marrow Bay on Monday. "
@@ -132,7 +132,7 @@ def test_augmentation_swaps_an_acronym_alike_in_text_and_target(word: str) -> No
 
 
 def _tiny_train_config(tmp_path: Path, **overrides: Any) -> Any:
-    from summarizer.train import TrainConfig
+    from summarizer.training.train import TrainConfig
 
     data = tmp_path / "data.jsonl"
     data.write_text(json.dumps(ARTICLE.model_dump(mode="json")) + "\n", encoding="utf-8")
@@ -158,7 +158,7 @@ def _tiny_train_config(tmp_path: Path, **overrides: Any) -> Any:
 def test_a_trained_model_records_its_template_version(
     tmp_path: Path, bfloat16_autocast: bool
 ) -> None:
-    from summarizer.train import train
+    from summarizer.training.train import train
 
     config = _tiny_train_config(tmp_path, bfloat16_autocast=bfloat16_autocast)
     report = train(config)
@@ -176,7 +176,7 @@ def test_a_trained_model_records_its_template_version(
 
 @pytest.mark.slow
 def test_max_steps_ends_training_early(tmp_path: Path) -> None:
-    from summarizer.train import train
+    from summarizer.training.train import train
 
     report = train(_tiny_train_config(tmp_path, epochs=5, max_steps=3))
     assert report["steps"] == report["planned_steps"] == 3
@@ -187,7 +187,7 @@ def test_restricted_loss_is_the_full_softmax_with_other_tokens_masked() -> None:
     import torch
     from transformers import BartConfig, BartForConditionalGeneration
 
-    from summarizer.train import restricted_loss
+    from summarizer.training.train import restricted_loss
 
     torch.manual_seed(0)
     config = BartConfig(

@@ -9,9 +9,9 @@ from typing import Any
 
 from summarizer.annotations import AnnotatedArticle, article_text, load_annotations
 from summarizer.errors import ConfigError
+from summarizer.evaluation.metrics import ReferenceBrief
 from summarizer.fields import choice_value, field_spec
 from summarizer.ingest import Article, read_article
-from summarizer.metrics import ReferenceBrief
 from summarizer.numbers import parse_count
 from summarizer.pipeline import Pipeline
 from summarizer.schema import SECTIONS

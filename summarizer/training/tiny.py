@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from summarizer.fields import SECTION_FIELDS
-from summarizer.outformat import ABSENT, FIELD_SEPARATOR, NONE, label, surface
 from summarizer.prompt import template_dir
+from summarizer.target_format import ABSENT, FIELD_SEPARATOR, NONE, label, surface
 
 SPECIAL_TOKENS = ["<pad>", "</s>", "<unk>"]
 
@@ -47,7 +47,7 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int = 600) -> object:
 def build_tiny_model(out: Path, extra_text: Iterable[str] = (), seed: int = 0) -> Path:
     import torch
 
-    from summarizer.warmstart import t5_from_scratch
+    from summarizer.training.warmstart import t5_from_scratch
 
     texts = [p.read_text(encoding="utf-8") for p in sorted(template_dir().glob("*.jinja"))]
     tokenizer = train_tokenizer([*texts, *format_vocabulary(), *extra_text])

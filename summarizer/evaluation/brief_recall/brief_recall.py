@@ -2,7 +2,7 @@
 
 It ships inside the package: load it offline with
 ``evaluate.load(str(summarizer.evaluation.METRIC_DIR))``. Predictions are briefs and references
-are reference briefs, each as a JSON string; the scoring itself lives in ``summarizer.metrics``
+are reference briefs, each as a JSON string; the scoring itself lives in ``summarizer.evaluation.metrics``
 so it is unit-tested with the package.
 """
 
@@ -11,7 +11,7 @@ import json
 import datasets
 import evaluate
 
-from summarizer.metrics import ReferenceBrief, aggregate, score_brief
+from summarizer.evaluation.metrics import ReferenceBrief, aggregate, score_brief
 
 _DESCRIPTION = """Per-section and overall factual recall (reference facts matched by the brief /
 reference facts), precision-type figures (predicted records matching no reference fact) and the

@@ -21,11 +21,13 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from summarizer.annotations import AnnotatedArticle, article_text, load_annotations
 from summarizer.backend import MODEL_CARD_DATA
-from summarizer.constrain import ConstraintFactory, SpanLimits
+from summarizer.decoding.factory import ConstraintFactory
+from summarizer.decoding.source import SpanLimits
 from summarizer.prompt import render, section_template
-from summarizer.tiny import format_vocabulary, train_tokenizer
-from summarizer.trainset import SentenceExample, augment, examples_of, name_pool
-from summarizer.warmstart import bart_from_minilm, t5_from_scratch
+from summarizer.training.targets import target_ids
+from summarizer.training.tiny import format_vocabulary, train_tokenizer
+from summarizer.training.trainset import SentenceExample, augment, examples_of, name_pool
+from summarizer.training.warmstart import bart_from_minilm, t5_from_scratch
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +126,7 @@ def encode(
     for example in examples:
         prompt = render(section_template(example.section), version, sentence=example.sentence)
         input_ids = tokenizer(prompt, truncation=True, max_length=limit)["input_ids"]
-        labels = factory.target_ids(example.section, example.sentence, list(example.records))
+        labels = target_ids(factory, example.section, example.sentence, list(example.records))
         encoded.append(Encoded(input_ids, labels))
     return encoded
 

@@ -14,11 +14,14 @@ constrained decoder forces them and the model only chooses values.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
 from summarizer.fields import SECTION_FIELDS, FieldSpec
+from summarizer.prompt import Prompt
 from summarizer.schema import Section
+from summarizer.segment import Sentence
 
 NONE = "none"
 ABSENT = "-"
@@ -114,3 +117,23 @@ def _record_values(section: Section, match: re.Match[str]) -> RawRecord | ParseF
             return ParseFailure(section, match.group(0), f"required field {spec.name} is missing")
         values[spec.name] = value
     return RawRecord(section, values)
+
+
+@dataclass(frozen=True)
+class SentenceRecord:
+    """A raw record tied to the sentence it came from."""
+
+    record: RawRecord
+    sentence: Sentence
+
+
+def parse_all(
+    prompts: Sequence[Prompt], outputs: Sequence[str]
+) -> tuple[list[SentenceRecord], list[ParseFailure]]:
+    records: list[SentenceRecord] = []
+    failures: list[ParseFailure] = []
+    for prompt, output in zip(prompts, outputs, strict=True):
+        parsed, failed = parse_output(prompt.section, output)
+        records.extend(SentenceRecord(r, prompt.sentence) for r in parsed)
+        failures.extend(failed)
+    return records, failures

@@ -1,0 +1,33 @@
+"""Row constraints for one tokenizer, reusing its literal token ids."""
+
+from __future__ import annotations
+
+from transformers import PreTrainedTokenizerBase
+
+from summarizer.decoding.automaton import RowConstraint
+from summarizer.decoding.grammar import Literals, SectionGrammar
+from summarizer.decoding.source import SourceTokens, SpanLimits
+from summarizer.fields import SECTION_FIELDS
+from summarizer.schema import Section
+
+
+class ConstraintFactory:
+    """Builds row constraints for one tokenizer, reusing its literal token ids."""
+
+    def __init__(self, tokenizer: PreTrainedTokenizerBase, limits: SpanLimits) -> None:
+        self.tokenizer = tokenizer
+        literals = Literals(tokenizer)
+        self.grammars = {
+            section: SectionGrammar(section, literals, limits) for section in SECTION_FIELDS
+        }
+        self._banned = set().union(*(g.separator_starts for g in self.grammars.values()))
+
+    def literal_ids(self) -> frozenset[int]:
+        """Token ids of the format's fixed pieces, across every section."""
+        return frozenset().union(*(g.literal_ids for g in self.grammars.values()))
+
+    def source(self, text: str) -> SourceTokens:
+        return SourceTokens(self.tokenizer, text, self._banned)
+
+    def row(self, section: Section, sentence: str) -> RowConstraint:
+        return RowConstraint(self.grammars[section], self.source(sentence))

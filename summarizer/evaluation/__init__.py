@@ -1,0 +1,1 @@
+"""Scoring briefs against reference briefs: the metric (also an `evaluate` module) and the run."""

@@ -1,0 +1,1 @@
+"""Building the training set, warm-starting and training the brief model."""

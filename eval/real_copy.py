@@ -6,8 +6,8 @@
 - external-eval: ``summarizer batch`` on its articles, scored by its own ``score.py
   --per-record`` (a count and its outcome must sit in one record);
 - satp-dev: ``summarizer batch`` on its incidents, each brief's ``totals`` against the
-  hand-coded killed and wounded (``summarizer.evaluation.metrics.totals_error``, the definitions of its
-  ``score.py``).
+  hand-coded killed and wounded (``summarizer.evaluation.metrics.totals_error``, the
+  definitions of its ``score.py``).
 
 Only scores are written: the sets are development data kept outside the repository, and no
 text of theirs may enter it.

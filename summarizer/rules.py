@@ -213,8 +213,10 @@ def clause_around(article: str, record: Strict, start: int, end: int) -> tuple[s
 
 # --- modality ------------------------------------------------------------------------------
 
+# "may" is a modal only in lower case and not before a day: "DALU, May 3" is a date.
 _MODAL = re.compile(
-    r"\b(?:could|may|might|would|can|will|feared|fear|fears|expected|likely|possibly|probably"
+    r"\b(?:could|(?-i:may)(?!\s+\d)|might|would|can|will|feared|fear|fears|expected|likely"
+    r"|possibly|probably"
     r"|presumed|risk|estimated to (?:rise|reach)|projected|forecast|predicted|face|facing"
     r"|threatened)\b",
     re.I,

@@ -108,6 +108,9 @@ def test_an_age_keeps_the_victim_and_drops_the_count() -> None:
         ("At least 40 people were killed, and more may be found.", "At least 40", False),
         ("Five people were killed and would be buried on Friday.", "Five", False),
         ("Twelve people died in the crash.", "Twelve", False),
+        ("DALU, May 3 - Gunmen killed 12 traders on Friday.", "12", False),  # a dateline
+        ("On 3 May gunmen killed 12 traders.", "12", False),
+        ("As many as 12 traders may have been killed.", "12", True),
     ],
 )
 def test_hedged_figures_are_not_facts(sentence: str, figure: str, hedged: bool) -> None:

@@ -23,9 +23,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Protocol
 
-from summarizer.errors import ConfigError, InputError, ModelError, OutputError
+from summarizer.errors import ConfigError, InputError, MissingInput, ModelError, OutputError
 from summarizer.ingest import DEFAULT_MAX_BYTES, Article, parse_article, read_article
 from summarizer.pipeline import Pipeline
+from summarizer.schema import Brief
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,27 @@ class BatchReport:
     skipped: int = 0
 
 
+def check_source(source: Path) -> list[str]:
+    """Fail at once on a source ``batch`` cannot read; else the names of files in a source
+    folder that are skipped (not ``.txt``)."""
+    if not source.exists():
+        raise MissingInput(f"{source}: no such file or folder")
+    if source.is_file():
+        if source.suffix.lower() == ".txt":
+            raise ConfigError(
+                f"{source}: batch reads a folder of .txt files or a .jsonl file; "
+                "for one article use `summarizer brief`"
+            )
+        return []
+    skipped = sorted(p.name for p in source.iterdir() if p.is_file() and p.suffix.lower() != ".txt")
+    if not any(source.glob("*.txt")):
+        shown = ", ".join(skipped[:5]) + (" ..." if len(skipped) > 5 else "")
+        raise MissingInput(
+            f"{source}: no .txt articles in the folder" + (f" (found {shown})" if skipped else "")
+        )
+    return skipped
+
+
 def iter_inputs(source: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[BatchItem]:
     """Items of a folder of ``.txt`` files or of a JSON Lines file with ``id`` and ``text``."""
     if source.is_dir():
@@ -122,6 +144,24 @@ def text_item(
         error = InputError(f"{item_id}: {len(data)} bytes is over the limit of {max_bytes} bytes")
         return BatchItem(item_id, None, error)
     return _read_item(item_id, lambda: parse_article(data, source=source or item_id))
+
+
+def briefed_pairs(source: Path, output: Path) -> list[tuple[str, Brief]]:
+    """(article text, brief) of every item ``output`` holds a brief of, in source order."""
+    briefs: dict[str, Brief] = {}
+    try:
+        with output.open(encoding="utf-8") as handle:
+            for line in handle:
+                row = json.loads(line) if line.strip() else {}
+                if row.get("ok"):
+                    briefs[str(row["id"])] = Brief.model_validate(row["brief"])
+    except (OSError, ValueError) as exc:
+        raise OutputError(f"{output}: cannot be read back ({exc})") from exc
+    return [
+        (item.article.text, briefs[item.id])
+        for item in iter_inputs(source)
+        if item.article is not None and item.id in briefs
+    ]
 
 
 def done_ids(output: Path) -> set[str]:

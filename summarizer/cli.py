@@ -14,10 +14,13 @@ import typer
 
 from summarizer.backend import DEFAULT_RECORD_BIAS, Backend, BackendConfig, load_backend
 from summarizer.errors import ConfigError, InputError, OutputError, SummarizerError
-from summarizer.models import default_model
 
 if TYPE_CHECKING:
+    from summarizer.api import Summarizer
     from summarizer.batch import BatchReport
+    from summarizer.dossier.schema import Dossier
+    from summarizer.ingest import Article
+    from summarizer.schema import Brief
 
 EXIT_CODES = """Exit codes: 0 done; 1 unexpected failure; 2 bad usage or configuration;
 3 an input could not be read as an article; 4 the model could not be loaded or run;
@@ -31,6 +34,27 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from summarizer import __version__
+
+        typer.echo(f"summarizer {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """Structured, grounded briefs of news articles."""
+
 
 ModelOption = Annotated[
     str | None,
@@ -86,26 +110,31 @@ class _ModelChoice:
     record_bias: float = DEFAULT_RECORD_BIAS
     runtime: str = "auto"
 
-    def load(self) -> Backend:
-        return load_backend(self.config())
+    def summarizer(self) -> Summarizer:
+        from summarizer.api import ModelOptions, Summarizer
 
-    def config(self) -> BackendConfig:
         if self.device not in ("auto", "cpu", "cuda"):
             raise typer.BadParameter("--device must be auto, cpu or cuda")
         if self.dtype not in ("auto", "float32", "float16", "bfloat16"):
             raise typer.BadParameter("--dtype must be auto, float32, float16 or bfloat16")
         if self.runtime not in ("auto", "hf", "ct2"):
             raise typer.BadParameter("--runtime must be auto, hf or ct2")
-        return BackendConfig(
-            model=self.model or str(default_model()),
-            device=self.device,  # type: ignore[arg-type]
-            dtype=self.dtype,  # type: ignore[arg-type]
+        options = ModelOptions(
+            device=self.device,
+            dtype=self.dtype,
+            runtime=self.runtime,
             batch_size=self.batch_size,
-            num_beams=self.beams,
+            beams=self.beams,
             constrained=not self.free,
             record_bias=self.record_bias,
-            runtime=self.runtime,  # type: ignore[arg-type]
         )
+        return Summarizer(self.model, options)
+
+    def config(self) -> BackendConfig:
+        return self.summarizer().backend_config()
+
+    def load(self) -> Backend:
+        return load_backend(self.config())
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -128,56 +157,188 @@ def _write_atomically(path: Path, text: str) -> None:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
+BRIEF_FORMATS = ("json", "markdown", "html", "csv", "jsonl")
+
+
+def _read_inputs(articles: list[str]) -> tuple[list[Article], InputError | None]:
+    """Every readable article ("-" is standard input); each unreadable one is reported on
+    its own line, and the first such error is returned."""
+    from summarizer.ingest import parse_article, read_article
+
+    readable, failed = [], None
+    for name in articles:
+        try:
+            if name == "-":
+                readable.append(parse_article(sys.stdin.buffer.read(), source="<stdin>"))
+            else:
+                readable.append(read_article(name))
+        except InputError as error:
+            typer.echo(f"error: {error}", err=True)
+            failed = failed or error
+    return readable, failed
+
+
+def _check_output(output: Path | None) -> None:
+    """An output path that cannot be written fails before the model loads."""
+    if output is None:
+        return
+    if output.is_dir():
+        raise OutputError(f"cannot write {output}: it is a folder")
+    parent = output.parent if str(output.parent) else Path(".")
+    existing = next((p for p in (parent, *parent.parents) if p.exists()), Path("."))
+    if not existing.is_dir() or not os.access(existing, os.W_OK):
+        raise OutputError(f"cannot write {output}: {existing} is not a writable folder")
+
+
+def _format_of(output_format: str | None, output: Path | None, default: str) -> str:
+    if output_format is None and output is not None:
+        by_suffix = {".md": "markdown", ".html": "html", ".htm": "html", ".csv": "csv",
+                     ".jsonl": "jsonl", ".json": "json"}  # fmt: skip
+        return by_suffix.get(output.suffix.lower(), default)
+    return output_format or default
+
+
+def _briefs_text(fmt: str, articles: list[Article], briefs: list[Brief]) -> str:
+    from summarizer.views.html import briefs_page
+    from summarizer.views.markdown import brief_to_markdown
+    from summarizer.views.table import fact_rows, to_csv, to_jsonl
+
+    if fmt == "markdown":
+        return "\n".join(brief_to_markdown(b) for b in briefs)
+    if fmt == "html":
+        return briefs_page("Briefs", [(a.text, b) for a, b in zip(articles, briefs, strict=True)])
+    if fmt in ("csv", "jsonl"):
+        rows = [
+            row for a, b in zip(articles, briefs, strict=True) for row in fact_rows(a.source, b)
+        ]
+        return to_csv(rows) if fmt == "csv" else to_jsonl(rows)
+    dumped = [b.model_dump(mode="json") for b in briefs]
+    return (
+        json.dumps(dumped[0] if len(dumped) == 1 else dumped, indent=2, ensure_ascii=False) + "\n"
+    )
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output:
+        _write_atomically(output, text)
+    else:
+        sys.stdout.write(text)
+
+
+FormatOption = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        help="json (default), markdown, html (one self-contained page), csv or jsonl (one row "
+        "per fact). Default: from the -o suffix.",
+    ),
+]
+
+
 @app.command()
 def brief(
-    articles: Annotated[list[Path], typer.Argument(help="Plain-text article files.")],
+    articles: Annotated[
+        list[str], typer.Argument(help="Plain-text article files; - reads standard input.")
+    ],
     model: ModelOption = None,
     device: DeviceOption = "auto",
     dtype: DtypeOption = "auto",
     batch_size: BatchSizeOption = 64,
-    output_format: Annotated[str, typer.Option("--format", help="json or markdown.")] = "json",
+    output_format: FormatOption = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here.")] = None,
     beams: BeamsOption = 1,
     free: FreeOption = False,
     record_bias: RecordBiasOption = DEFAULT_RECORD_BIAS,
     runtime: RuntimeOption = "auto",
 ) -> None:
-    """Brief each ARTICLE: JSON on stdout (an array when several are given)."""
-    from summarizer.ingest import read_article
-    from summarizer.pipeline import Pipeline
-    from summarizer.views.markdown import brief_to_markdown
+    """Brief each ARTICLE: JSON on stdout (an array when several are given).
 
-    if output_format not in ("json", "markdown"):
-        raise typer.BadParameter("--format must be json or markdown")
-    readable, failed = [], None
-    for path in articles:
-        try:
-            readable.append(read_article(path))
-        except InputError as error:
-            typer.echo(f"error: {error}", err=True)
-            failed = failed or error
+    Example: summarizer brief seeds/003_36393d928e02eb65.txt --format markdown
+    """
+    fmt = _format_of(output_format, output, "json")
+    if fmt not in BRIEF_FORMATS:
+        raise typer.BadParameter(f"--format must be one of {', '.join(BRIEF_FORMATS)}")
+    try:
+        _check_output(output)
+    except OutputError as error:
+        raise _fail(error) from error
+    readable, failed = _read_inputs(articles)
     if not readable:
         raise typer.Exit(failed.exit_code if failed else 2)
     try:
         choice = _ModelChoice(model, device, dtype, batch_size, beams, free, record_bias, runtime)
-        briefs = Pipeline(choice.load()).briefs(readable)
+        briefs = choice.summarizer().briefs(readable)
+        _emit(_briefs_text(fmt, readable, briefs), output)
     except SummarizerError as error:
         raise _fail(error) from error
-    if output_format == "markdown":
-        text = "\n".join(brief_to_markdown(b) for b in briefs)
-    else:
-        dumped = [b.model_dump(mode="json") for b in briefs]
-        text = json.dumps(dumped[0] if len(dumped) == 1 else dumped, indent=2, ensure_ascii=False)
-        text += "\n"
-    if output:
-        try:
-            _write_atomically(output, text)
-        except OutputError as error:
-            raise _fail(error) from error
-    else:
-        sys.stdout.write(text)
     if failed:
         raise typer.Exit(failed.exit_code)
+
+
+DOSSIER_FORMATS = ("json", "markdown", "html", "csv")
+
+
+@app.command()
+def dossier(
+    articles: Annotated[
+        list[Path], typer.Argument(help="Plain-text article files, or one folder of .txt files.")
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="dossier.json, .md, .html or .csv (format by suffix)."),
+    ] = None,
+    output_format: Annotated[
+        str | None, typer.Option("--format", help="json, markdown, html or csv.")
+    ] = None,
+    model: ModelOption = None,
+    device: DeviceOption = "auto",
+    runtime: RuntimeOption = "auto",
+) -> None:
+    """Brief every article, group them into events, and merge each event's records, flagging
+    figures the articles disagree on.
+
+    Example: summarizer dossier seeds/ -o dossier.html
+    """
+    from summarizer.dossier.events import default_encoder
+
+    fmt = _format_of(output_format, output, "json")
+    if fmt not in DOSSIER_FORMATS:
+        raise typer.BadParameter(f"--format must be one of {', '.join(DOSSIER_FORMATS)}")
+    paths = articles
+    if len(articles) == 1 and articles[0].is_dir():
+        paths = sorted(articles[0].glob("*.txt"))
+        if not paths:
+            raise _fail(InputError(f"{articles[0]}: no .txt articles in the folder"))
+    try:
+        _check_output(output)
+    except OutputError as error:
+        raise _fail(error) from error
+    readable, failed = _read_inputs([str(p) for p in paths])
+    if not readable:
+        raise typer.Exit(failed.exit_code if failed else 2)
+    try:
+        reader = _ModelChoice(model, device, "auto", runtime=runtime).summarizer()
+        result = reader.dossier(readable, default_encoder())
+        _emit(_dossier_text(fmt, readable, result), output)
+    except SummarizerError as error:
+        raise _fail(error) from error
+    typer.echo(
+        f"{len(readable)} articles, {len(result.events)} events ({result.grouping})", err=True
+    )
+    if failed:
+        raise typer.Exit(failed.exit_code)
+
+
+def _dossier_text(fmt: str, articles: list[Article], result: Dossier) -> str:
+    from summarizer.views.dossier import dossier_csv, dossier_html, dossier_markdown
+
+    if fmt == "markdown":
+        return dossier_markdown(result)
+    if fmt == "html":
+        return dossier_html(result, [a.text for a in articles])
+    if fmt == "csv":
+        return dossier_csv(result)
+    return result.model_dump_json(indent=2) + "\n"
 
 
 @app.command()
@@ -219,12 +380,28 @@ def batch(
         float | None,
         typer.Option(min=0, help="--engine ray: GPUs (a fraction is fine) for each actor."),
     ] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option(help="Also write one HTML page of every briefed article (local engine)."),
+    ] = None,
 ) -> None:
-    """Brief many articles into OUTPUT, one JSON line each; rerun to resume after a stop."""
+    """Brief many articles into OUTPUT, one JSON line each; rerun to resume after a stop.
+
+    Example: summarizer batch articles/ -o briefs.jsonl --html briefs.html
+    """
     from rich.progress import Progress
 
-    from summarizer.batch import BatchConfig, BatchOutput, Shard, iter_inputs, run_batch
+    from summarizer.batch import (
+        BatchConfig,
+        BatchOutput,
+        Shard,
+        briefed_pairs,
+        check_source,
+        iter_inputs,
+        run_batch,
+    )
     from summarizer.pipeline import Pipeline
+    from summarizer.views.html import briefs_page
 
     choice = _ModelChoice(
         model, device, dtype, batch_size, beams, record_bias=record_bias, runtime=runtime
@@ -235,6 +412,8 @@ def batch(
         return
     try:
         _check_local_engine(engine, source, address, actors, gpus_per_actor)
+        skipped = check_source(source)
+        _check_output(html)
         part = Shard.parse(shard)
         total = sum(1 for _ in source.glob("*.txt")) if source.is_dir() else None
         with BatchOutput(output) as held, Progress(transient=True, console=None) as bar:
@@ -247,17 +426,27 @@ def batch(
                 BatchConfig(chunk_size=chunk_size),
                 progress=lambda n: bar.advance(task, n),
             )
+        if html is not None:
+            pairs = briefed_pairs(source, output)
+            _write_atomically(html, briefs_page(f"Batch: {source}", pairs))
     except SummarizerError as error:
         raise _fail(error) from error
-    _batch_summary(report, output)
+    _batch_summary(report, output, skipped)
 
 
-def _batch_summary(report: BatchReport, output: Path) -> None:
+def _batch_summary(report: BatchReport, output: Path, skipped: list[str] | None = None) -> None:
     typer.echo(
         f"{report.written} briefed, {report.failed} bad inputs recorded, "
         f"{report.skipped} already done -> {output}",
         err=True,
     )
+    if skipped:
+        more = f" and {len(skipped) - 10} more" if len(skipped) > 10 else ""
+        shown = ", ".join(skipped[:10]) + more
+        typer.echo(f"skipped (not .txt): {shown}", err=True)
+    if report.written == 0 and report.skipped == 0 and report.failed > 0:
+        typer.echo("error: no readable articles: every input was recorded as bad", err=True)
+        raise typer.Exit(InputError.exit_code)
 
 
 def _check_local_engine(
@@ -323,19 +512,32 @@ def evaluate_command(
     record_bias: RecordBiasOption = DEFAULT_RECORD_BIAS,
     runtime: RuntimeOption = "auto",
 ) -> None:
-    """Score briefs of the reference articles: factual recall per article and section."""
+    """Score briefs of the reference articles: factual recall per article and section.
+
+    Example: summarizer eval --refs seeds --out reports/eval
+    """
     from rich.console import Console
     from rich.table import Table
 
-    from summarizer.evaluation.run import EvalConfig, evaluate_pipeline, markdown_report
+    from summarizer.evaluation.run import (
+        EvalConfig,
+        evaluate_pipeline,
+        markdown_report,
+        reference_dataset,
+    )
     from summarizer.pipeline import Pipeline
     from summarizer.schema import SECTIONS
+    from summarizer.views.html import evaluation_page
 
     try:
+        dataset = reference_dataset(refs)  # before the model loads: a wrong path fails at once
+        _check_output(out / "report.json")
         backend = _ModelChoice(model, device, dtype, 64, beams, free, record_bias, runtime).load()
         result = evaluate_pipeline(Pipeline(backend), EvalConfig(refs=refs))
         _write_atomically(out / "report.json", json.dumps(result, indent=2, ensure_ascii=False))
         _write_atomically(out / "report.md", markdown_report(result, backend.name))
+        page = evaluation_page(f"Evaluation: {refs} ({backend.name})", dataset["text"], result)
+        _write_atomically(out / "report.html", page)
     except SummarizerError as error:
         raise _fail(error) from error
     table = Table(title=f"Factual recall ({backend.name})")
@@ -350,7 +552,7 @@ def evaluate_command(
             str(row["dropped_values"]),
         )
     Console().print(table)
-    typer.echo(f"reports: {out / 'report.json'}, {out / 'report.md'}")
+    typer.echo(f"reports: {out / 'report.json'}, {out / 'report.md'}, {out / 'report.html'}")
 
 
 def _fraction(scores: dict[str, object]) -> str:
@@ -366,6 +568,8 @@ def train(
     """Train a brief model from the annotations (needs the training extra)."""
     import logging
 
+    if not config.is_file():  # before torch loads with the training module
+        raise _fail(ConfigError(f"{config}: no such training config"))
     from summarizer.training.train import load_config
     from summarizer.training.train import train as run_training
 

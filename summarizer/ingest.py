@@ -92,7 +92,19 @@ class Article:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
 
+_URL = re.compile(r"^(?:https?|ftp)://", re.IGNORECASE)
+# Formats people hand over instead of text, by their first bytes: what to do instead.
+_CONVERT = (
+    (b"%PDF", "a PDF document: convert it to plain text first (e.g. pdftotext FILE.pdf)"),
+    (b"PK\x03\x04", "a Word document or other zip archive: save the article as plain text"),
+    (b"\xd0\xcf\x11\xe0", "an old Word or Office document: save the article as plain text"),
+    (b"{\\rtf", "an RTF document: save the article as plain text"),
+)
+
+
 def read_article(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
+    if _URL.match(str(path)):
+        raise NotAnArticle(f"{path}: a URL; save the article as a plain-text file and pass that")
     file = Path(path)
     if not file.is_file():
         raise MissingInput(f"{file}: {'not a regular file' if file.exists() else 'no such file'}")
@@ -109,6 +121,9 @@ def read_article(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Articl
 def parse_article(data: bytes, source: str) -> Article:
     if not data.strip():
         raise EmptyInput(f"{source}: the file is empty")
+    for magic, what in _CONVERT:
+        if data.startswith(magic):
+            raise NotAnArticle(f"{source}: {what}")
     if b"\x00" in data:
         raise BinaryInput(f"{source}: binary data, not a text article")
     try:

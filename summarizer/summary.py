@@ -3,9 +3,7 @@ sentences, and one line per grounded fact."""
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
 
 from summarizer.numbers import PLURAL_SCALE
 from summarizer.schema import (
@@ -19,6 +17,7 @@ from summarizer.schema import (
     Strict,
 )
 from summarizer.segment import Sentence
+from summarizer.similarity import cosine, tfidf
 
 MAX_FACTS = 6
 # The article's own sentences take at most this share of its length.
@@ -66,9 +65,6 @@ def _headline_fact(record: Strict) -> bool:
     )
 
 
-_WORD = re.compile(r"[a-z][a-z'-]+")
-
-
 def context_sentences(sentences: list[Sentence]) -> list[str]:
     """The lead, then the sentences that share most words with the rest of the article, in
     article order, within about a quarter of its length.
@@ -81,9 +77,9 @@ def context_sentences(sentences: list[Sentence]) -> list[str]:
     if not body:
         return []
     budget = max(len(body[0].text), CONTEXT_SHARE * sum(len(s.text) for s in body))
-    vectors = _tfidf([s.text for s in body])
+    vectors = tfidf([s.text for s in body])
     centrality = [
-        sum(_cosine(v, w) for j, w in enumerate(vectors) if j != i) for i, v in enumerate(vectors)
+        sum(cosine(v, w) for j, w in enumerate(vectors) if j != i) for i, v in enumerate(vectors)
     ]
     chosen, used = {0}, len(body[0].text)
     for index in sorted(range(1, len(body)), key=lambda i: -centrality[i]):
@@ -91,21 +87,6 @@ def context_sentences(sentences: list[Sentence]) -> list[str]:
             chosen.add(index)
             used += len(body[index].text)
     return [body[i].text for i in sorted(chosen)]
-
-
-def _tfidf(texts: list[str]) -> list[dict[str, float]]:
-    bags = [Counter(_WORD.findall(text.lower())) for text in texts]
-    documents = Counter(word for bag in bags for word in bag)
-    return [
-        {w: n * math.log((1 + len(bags)) / (1 + documents[w])) for w, n in bag.items()}
-        for bag in bags
-    ]
-
-
-def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    dot = sum(weight * b.get(word, 0.0) for word, weight in a.items())
-    norms = math.sqrt(sum(x * x for x in a.values())) * math.sqrt(sum(x * x for x in b.values()))
-    return dot / norms if norms else 0.0
 
 
 def _text(value: GroundedText | None) -> str:

@@ -132,21 +132,25 @@ def _section_counts(expected: int, missed: int, predicted: int, unused: int) -> 
 
 
 def score_brief(brief: Mapping[str, Any], reference: ReferenceBrief) -> dict[str, Any]:
-    """Recall and precision per section and overall, and the reference facts left unmatched."""
+    """Recall and precision per section and overall, the reference facts left unmatched
+    (``missed``) and the brief's records that match no reference fact (``unmatched``)."""
     sections: dict[str, dict[str, Any]] = {}
     missed_facts: list[dict[str, Any]] = []
+    unmatched: list[dict[str, Any]] = []
     for section in SECTIONS:
         expected, predicted = reference.expected(section), list(brief.get(section, []))
         missed, unused = _match(expected, predicted)
         sections[section] = _section_counts(len(expected), len(missed), len(predicted), len(unused))
         facts = reference.facts.get(section, [])
         missed_facts.extend({"section": section, **facts[i].model_dump()} for i in missed)
+        unmatched.extend({"section": section, "record": i} for i in unused)
     scored = {
         "article": reference.article,
         **totals(list(sections.values())),
         "dropped_values": len(brief.get("dropped", [])),
         "sections": sections,
         "missed": missed_facts,
+        "unmatched": unmatched,
     }
     if reference.totals is not None:
         got = brief.get("totals") or {}

@@ -68,6 +68,9 @@ def _reference_pairs(refs: Path) -> list[tuple[Article, ReferenceBrief]]:
 
 def reference_dataset(refs: Path) -> Any:
     """A ``datasets.Dataset`` of (article text, source, reference JSON) rows."""
+    if not refs.exists():
+        raise ConfigError(f"{refs}: no such file or folder")
+    require_eval_extra()
     from datasets import Dataset
 
     rows = [
@@ -79,7 +82,19 @@ def reference_dataset(refs: Path) -> Any:
     return Dataset.from_list(rows)
 
 
+def require_eval_extra() -> None:
+    """One line, not a traceback, when the eval extra is not installed."""
+    try:
+        import datasets  # noqa: F401
+        import evaluate  # noqa: F401
+    except ImportError as exc:
+        raise ConfigError(
+            "summarizer eval needs the eval extra: pip install 'summarizer[eval]'"
+        ) from exc
+
+
 def evaluate_pipeline(pipeline: Pipeline, config: EvalConfig) -> dict[str, Any]:
+    require_eval_extra()
     import evaluate
 
     if not (config.metric / f"{config.metric.name}.py").is_file():

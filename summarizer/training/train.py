@@ -23,6 +23,7 @@ from summarizer.annotations import AnnotatedArticle, article_text, load_annotati
 from summarizer.backend import MODEL_CARD_DATA
 from summarizer.decoding.factory import ConstraintFactory
 from summarizer.decoding.source import SpanLimits
+from summarizer.errors import ConfigError
 from summarizer.prompt import render, section_template
 from summarizer.training.targets import target_ids
 from summarizer.training.tiny import format_vocabulary, train_tokenizer
@@ -84,11 +85,20 @@ class Encoded:
 
 
 def load_config(path: Path) -> TrainConfig:
-    import yaml
-
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    try:
+        import yaml
+    except ImportError as exc:
+        raise ConfigError("training needs the train extra: pip install '.[train]'") from exc
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the training config ({exc.strerror})") from exc
+    try:
+        config = TrainConfig.model_validate(yaml.safe_load(text))
+    except (yaml.YAMLError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(f"{path}: not a valid training config ({first})") from exc
     base = path.parent.parent
-    config = TrainConfig.model_validate(raw)
     return config.model_copy(
         update={
             "output": base / config.output,

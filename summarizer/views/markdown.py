@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from summarizer.schema import SECTIONS, Brief, GroundedText, Span
+from summarizer.schema import SECTIONS, Brief, Span
 
 _TITLES = {
     "orders": "Orders",
@@ -13,9 +13,7 @@ _TITLES = {
 
 
 def _cell(value: object) -> str:
-    if isinstance(value, GroundedText):
-        text = value.text if value.alignment == "exact" else f"{value.text} ({value.alignment})"
-    elif isinstance(value, Span):
+    if isinstance(value, Span):  # a grounded value or a span: its words, not its offsets
         text = value.text
     elif isinstance(value, list):
         text = f"{len(value)} more" if value else ""
@@ -55,12 +53,12 @@ def brief_to_markdown(brief: Brief) -> str:
             lines += ["", "None found.", ""]
             continue
         columns = [name for name in type(records[0]).model_fields if name != "evidence"]
-        lines += ["", "| " + " | ".join([*columns, "where"]) + " |"]
+        lines += ["", "| " + " | ".join([*columns, "quote"]) + " |"]
         lines.append("|" + "---|" * (len(columns) + 1))
         for record in records:
             evidence: Span = record.evidence
             cells = [_cell(getattr(record, name)) for name in columns]
-            lines.append("| " + " | ".join([*cells, f"{evidence.start}-{evidence.end}"]) + " |")
+            lines.append("| " + " | ".join([*cells, _cell(evidence)]) + " |")
         lines.append("")
     if brief.actors:
         lines.append("## Actors")

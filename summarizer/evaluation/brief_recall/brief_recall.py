@@ -1,9 +1,9 @@
 """Factual recall of structured briefs against hand-written reference briefs.
 
 It ships inside the package: load it offline with
-``evaluate.load(str(summarizer.evaluation.METRIC_DIR))``. Predictions are briefs and references
-are reference briefs, each as a JSON string; the scoring itself lives in ``summarizer.evaluation.metrics``
-so it is unit-tested with the package.
+``evaluate.load(str(summarizer.evaluation.run.DEFAULT_METRIC))``. Predictions are briefs
+and references are reference briefs, each as a JSON string; the scoring itself lives in
+``summarizer.evaluation.metrics`` so it is unit-tested with the package.
 """
 
 import json

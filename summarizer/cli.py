@@ -565,7 +565,10 @@ def _fraction(scores: dict[str, object]) -> str:
 def train(
     config: Annotated[Path, typer.Option("--config", help="Training config (YAML).")],
 ) -> None:
-    """Train a brief model from the annotations (needs the training extra)."""
+    """Train a brief model from the annotations (needs the training extra).
+
+    Example: summarizer train --config models/brief-minilm.yaml
+    """
     import logging
 
     if not config.is_file():  # before torch loads with the training module
@@ -583,7 +586,10 @@ def train(
 
 @app.command()
 def schema() -> None:
-    """Print the JSON Schema of a brief."""
+    """Print the JSON Schema of a brief.
+
+    Example: summarizer schema > brief.schema.json
+    """
     from summarizer.schema import Brief
 
     typer.echo(json.dumps(Brief.model_json_schema(), indent=2))

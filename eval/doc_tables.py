@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import statistics
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from summarizer.annotations import load_annotations
+from summarizer.annotations import AnnotatedArticle, load_annotations
 from summarizer.schema import SECTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +60,7 @@ class Sources:
     real_copy: dict[str, Any] | None = None
     ray: dict[str, Any] | None = None  # eval/reports/ray.json
     install: dict[str, Any] | None = None  # eval/reports/install.json
+    wire_coverage: dict[str, dict[str, Any]] | None = None  # counted from the data files
     sample_brief: str | None = None  # eval/reports/sample_brief.md
 
 
@@ -82,7 +84,62 @@ def load_sources(root: Path = ROOT) -> Sources:
         ray=_read_json(ray_path) if ray_path.is_file() else None,
         install=_read_json(install_path) if install_path.is_file() else None,
         sample_brief=sample_path.read_text(encoding="utf-8") if sample_path.is_file() else None,
+        wire_coverage=coverage(root / DATA_DIR),
     )
+
+
+# --- what the seventh-round wire articles cover, counted from the files themselves (the
+# writers' own tallies of countries, outlets and kinds of event: models/training-data/coverage/)
+WIRE_FILES = re.compile(r"^(wire8_[a-z]+)_\d+\.jsonl$|^(wire)_\d+-\d+\.validation\.jsonl$")
+_DIGIT = re.compile(r"\d")
+_LAKH = re.compile(r"\b(?:lakh|crore)s?\b|\d,\d\d,\d{3}\b", re.I)
+_RANGE = re.compile(r"\d\s*(?:-|to|and)\s*\d|\bbetween\b", re.I)
+_ORDER_WORD = re.compile(r"\border", re.I)
+
+
+def _group(path: Path) -> str | None:
+    match = WIRE_FILES.match(path.name)
+    if match is None:
+        return None
+    return match.group(1) or "wire validation"
+
+
+def coverage(folder: Path) -> dict[str, dict[str, Any]]:
+    """Per group of files (a writer's slice, or the validation split): counts of articles,
+    lengths, facts and the phenomena the issue asked for."""
+    groups: dict[str, list[AnnotatedArticle]] = {}
+    for path in sorted(folder.glob("*.jsonl")):
+        name = _group(path)
+        if name is not None:
+            groups.setdefault(name, []).extend(load_annotations(path))
+    return {name: _counts(items) for name, items in groups.items()}
+
+
+def _counts(items: list[AnnotatedArticle]) -> dict[str, Any]:
+    words = [len((item.text or "").split()) for item in items]
+    facts = [fact for item in items for fact in item.facts]
+    sections = Counter(fact.section for fact in facts)
+    counts = [fact.fields["count"] for fact in facts if "count" in fact.fields]
+    headlines = {
+        (item.id, line) for item in items for line in [(item.text or "").split("\n", 1)[0]]
+    }
+    return {
+        "articles": len(items),
+        "median_words": int(statistics.median(words)) if words else 0,
+        "max_words": max(words, default=0),
+        "no_facts": sum(not item.facts for item in items),
+        "facts": dict(sections),
+        "context_facts": sum(bool(fact.context) for fact in facts),
+        "headline_facts": sum(
+            (item.id, fact.evidence) in headlines for item in items for fact in item.facts
+        ),
+        "orders_without_order": sum(
+            fact.section == "orders" and not _ORDER_WORD.search(fact.evidence) for fact in facts
+        ),
+        "counts_in_words": sum(not _DIGIT.search(count) for count in counts),
+        "lakh_crore_counts": sum(bool(_LAKH.search(count)) for count in counts),
+        "range_counts": sum(bool(_RANGE.search(count)) for count in counts),
+    }
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -427,6 +484,27 @@ def install_size(sources: Sources) -> str:
     )
 
 
+def wire_coverage(sources: Sources) -> str:
+    groups = sources.wire_coverage or {}
+    if not groups:
+        return _block(["_No seventh-round files yet._"])
+    lines = [
+        "| files | articles | words (median, max) | no facts | casualties | orders | displacement "
+        '| escapes | context facts | headline facts | orders without "order" | counts in words '
+        "| lakh/crore | ranges |",
+        "|---" * 14 + "|",
+    ]
+    for name, c in groups.items():
+        facts = [f"{c['facts'].get(s, 0):,}" for s in _DATA_SECTIONS]
+        lines.append(
+            f"| `{name}` | {c['articles']} | {c['median_words']}, {c['max_words']} "
+            f"| {c['no_facts']} | {' | '.join(facts)} | {c['context_facts']} "
+            f"| {c['headline_facts']} | {c['orders_without_order']} | {c['counts_in_words']} "
+            f"| {c['lakh_crore_counts']} | {c['range_counts']} |"
+        )
+    return _block(lines)
+
+
 def sample_brief(sources: Sources) -> str:
     if sources.sample_brief is None:
         return _block(["_Not generated yet: see `eval/reports/README.md`._"])
@@ -454,7 +532,7 @@ DOCUMENTS: dict[Path, dict[str, Renderer]] = {
         "eval-table": card_eval_table,
         "benchmark": card_benchmark,
     },
-    DATA_DIR / "README.md": {"data-counts": data_counts},
+    DATA_DIR / "README.md": {"data-counts": data_counts, "wire-coverage": wire_coverage},
 }
 
 

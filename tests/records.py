@@ -3,6 +3,9 @@ sentence, so offsets are true by construction of the article, not of the asserti
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from summarizer.backend import GenerationRequest
 from summarizer.numbers import parse_count
 from summarizer.schema import Casualty, GroundedText, Span
 
@@ -38,3 +41,16 @@ def casualty(
         )
     where = Span(start=offset, end=offset + len(sentence), text=sentence)
     return Casualty(outcome=outcome, evidence=where, **values)  # type: ignore[arg-type]
+
+
+def answering(answers: dict[tuple[str, str], str]) -> Callable[[GenerationRequest], str]:
+    """A scripted model: the answer whose (section, words) matches the request's section and
+    a phrase of its sentence, else ``none``."""
+
+    def answer(request: GenerationRequest) -> str:
+        for (section, words), text in answers.items():
+            if request.section == section and words in request.source:
+                return text
+        return "none"
+
+    return answer

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from summarizer.api import Summarizer
-from summarizer.backend import GenerationRequest, ScriptedBackend
+from summarizer.backend import ScriptedBackend
 from summarizer.dossier.build import time_order
 from summarizer.dossier.events import (
     LeadEncoder,
@@ -21,6 +21,7 @@ from summarizer.dossier.events import (
 from summarizer.ingest import Article, read_article
 from summarizer.views.dossier import dossier_csv, dossier_html, dossier_markdown
 from tests.conftest import LONG_SEED, SHORT_SEED
+from tests.records import answering
 
 EVENTS = Path(__file__).parent / "data" / "events"
 
@@ -48,11 +49,7 @@ ANSWERS = {
 }
 
 
-def _answer(request: GenerationRequest) -> str:
-    for (section, words), answer in ANSWERS.items():
-        if request.section == section and words in request.source:
-            return answer
-    return "none"
+_answer = answering(ANSWERS)
 
 
 class _Together:

@@ -14,13 +14,14 @@ from html.parser import HTMLParser
 
 import pytest
 
-from summarizer.backend import GenerationRequest, ScriptedBackend
+from summarizer.backend import ScriptedBackend
 from summarizer.ingest import Article
 from summarizer.pipeline import Pipeline
 from summarizer.schema import SECTIONS, Brief
 from summarizer.views.html import brief_marks, briefs_page, highlight
 from summarizer.views.markdown import brief_to_markdown
 from summarizer.views.table import COLUMNS, fact_rows, to_csv, to_jsonl
+from tests.records import answering
 
 ATTACK = (
     "Gunmen kill 12 in raid on Dalu market\n\n"
@@ -39,11 +40,7 @@ ANSWERS = {
 }
 
 
-def _answer(request: GenerationRequest) -> str:
-    for (section, words), answer in ANSWERS.items():
-        if request.section == section and words in request.source:
-            return answer
-    return "none"
+_answer = answering(ANSWERS)
 
 
 @pytest.fixture(scope="module")

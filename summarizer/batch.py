@@ -146,8 +146,8 @@ def text_item(
     return _read_item(item_id, lambda: parse_article(data, source=source or item_id))
 
 
-def briefed_pairs(source: Path, output: Path) -> list[tuple[str, Brief]]:
-    """(article text, brief) of every item ``output`` holds a brief of, in source order."""
+def written_briefs(output: Path) -> dict[str, Brief]:
+    """The briefs ``output`` holds, by item id (bad items left out)."""
     briefs: dict[str, Brief] = {}
     try:
         with output.open(encoding="utf-8") as handle:
@@ -157,6 +157,12 @@ def briefed_pairs(source: Path, output: Path) -> list[tuple[str, Brief]]:
                     briefs[str(row["id"])] = Brief.model_validate(row["brief"])
     except (OSError, ValueError) as exc:
         raise OutputError(f"{output}: cannot be read back ({exc})") from exc
+    return briefs
+
+
+def briefed_pairs(source: Path, output: Path) -> list[tuple[str, Brief]]:
+    """(article text, brief) of every item ``output`` holds a brief of, in source order."""
+    briefs = written_briefs(output)
     return [
         (item.article.text, briefs[item.id])
         for item in iter_inputs(source)

@@ -384,10 +384,14 @@ def batch(
         Path | None,
         typer.Option(help="Also write one HTML page of every briefed article (local engine)."),
     ] = None,
+    facts: Annotated[
+        Path | None,
+        typer.Option(help="Also write every fact, one row each, as .csv or .jsonl (local engine)."),
+    ] = None,
 ) -> None:
     """Brief many articles into OUTPUT, one JSON line each; rerun to resume after a stop.
 
-    Example: summarizer batch articles/ -o briefs.jsonl --html briefs.html
+    Example: summarizer batch articles/ -o briefs.jsonl --html briefs.html --facts facts.csv
     """
     from rich.progress import Progress
 
@@ -399,6 +403,7 @@ def batch(
         check_source,
         iter_inputs,
         run_batch,
+        written_briefs,
     )
     from summarizer.pipeline import Pipeline
     from summarizer.views.html import briefs_page
@@ -414,6 +419,9 @@ def batch(
         _check_local_engine(engine, source, address, actors, gpus_per_actor)
         skipped = check_source(source)
         _check_output(html)
+        _check_output(facts)
+        if facts is not None and facts.suffix.lower() not in (".csv", ".jsonl"):
+            raise ConfigError(f"--facts {facts}: name a .csv or .jsonl file")
         part = Shard.parse(shard)
         total = sum(1 for _ in source.glob("*.txt")) if source.is_dir() else None
         with BatchOutput(output) as held, Progress(transient=True, console=None) as bar:
@@ -429,9 +437,18 @@ def batch(
         if html is not None:
             pairs = briefed_pairs(source, output)
             _write_atomically(html, briefs_page(f"Batch: {source}", pairs))
+        if facts is not None:
+            _write_atomically(facts, _facts_text(facts, written_briefs(output)))
     except SummarizerError as error:
         raise _fail(error) from error
     _batch_summary(report, output, skipped)
+
+
+def _facts_text(path: Path, briefs: dict[str, Brief]) -> str:
+    from summarizer.views.table import fact_rows, to_csv, to_jsonl
+
+    rows = [row for item, brief in briefs.items() for row in fact_rows(item, brief)]
+    return to_csv(rows) if path.suffix.lower() == ".csv" else to_jsonl(rows)
 
 
 def _batch_summary(report: BatchReport, output: Path, skipped: list[str] | None = None) -> None:

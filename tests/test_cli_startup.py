@@ -122,15 +122,18 @@ def test_batch_of_unreadable_articles_exits_non_zero_and_lists_skipped_files(
 
 
 @pytest.mark.model
-def test_batch_writes_an_html_page_of_its_briefs(model_args: list[str], tmp_path: Path) -> None:
-    page = tmp_path / "batch.html"
-    result = runner.invoke(
-        app,
-        ["batch", str(SEEDS), "-o", str(tmp_path / "o.jsonl"), "--html", str(page), *model_args],
-    )
+def test_batch_writes_an_html_page_and_a_fact_table(model_args: list[str], tmp_path: Path) -> None:
+    page, table, out = tmp_path / "batch.html", tmp_path / "facts.csv", tmp_path / "o.jsonl"
+    extra = ["--html", str(page), "--facts", str(table)]
+    result = runner.invoke(app, ["batch", str(SEEDS), "-o", str(out), *extra, *model_args])
     assert result.exit_code == 0, result.output
     html = page.read_text(encoding="utf-8")
     assert html.count('<div class="article">') == len(list(SEEDS.glob("*.txt")))
+    briefs = [json.loads(line)["brief"] for line in out.read_text(encoding="utf-8").splitlines()]
+    sections = ("orders", "casualties", "displacement", "escapes")
+    records = sum(len(brief[section]) for brief in briefs for section in sections)
+    rows = table.read_text(encoding="utf-8").splitlines()
+    assert rows[0].startswith("article,section,record,count") and len(rows) == 1 + records
 
 
 @pytest.mark.model

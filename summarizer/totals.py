@@ -26,7 +26,8 @@ _BACKGROUND = re.compile(
     r"|in the past|so far this year|this year|over the past|ago|(?:in|of) (?:1[89]|20)\d\d"
     r"|(?:decades?|years?) since|in the (?:past|last) (?:\w+ )?(?:years?|decades?)"
     r"|(?:in|during) the (?:\w+ )?(?:war|conflict|insurgency)(?![-\w])"
-    rf"|in (?:{MONTHS})\b(?! \d))",
+    r"|\b(?:each|every|a|per) year\b|\bannually\b"
+    rf"|in (?:{MONTHS})\b(?! \d)|in (?:{MONTHS}) (?:1[89]|20)\d\d)",
     re.I,
 )
 # Whose deaths a figure counts, when the words name no side: these add up with nothing.
@@ -42,8 +43,24 @@ _EARLIER_LEAD = re.compile(
 )
 # 'in 2019, when 14 died', 'the 2019 attack on the market killed 12': another incident.
 _DATED_EVENT = re.compile(
-    r"\bin (?:1[89]|20)\d\d\b|\b(?:1[89]|20)\d\d\s+(?:attack|blast|bombing|massacre|raid|riots?"
+    rf"\bin (?:(?:{MONTHS}|early|late|mid-?)\s*)?(?:1[89]|20)\d\d\b"
+    r"|\b(?:1[89]|20)\d\d\s+(?:attack|blast|bombing|massacre|raid|riots?"
     r"|floods?|earthquake|quake|fire|clash(?:es)?|war|uprising|ambush|explosion|cyclone|storm)\b",
+    re.I,
+)
+# A conflict's running toll, told beside the incident: 'the insurgency, now in its 16th year,
+# has killed more than 40,000', 'more than 6,000 have been killed since then', 'since the
+# war began'. Not 'since the operation began Wednesday': that is the incident's own toll.
+_CONFLICT = (
+    r"(?:war|conflict|insurgency|uprising|rebellion|crisis|violence|fighting|unrest|invasion)"
+)
+_CUMULATIVE = re.compile(
+    rf"\b{_CONFLICT}\b[^.;]{{0,80}}?\b(?:has|have)\s+(?:so far\s+|since\s+)?"
+    r"(?:killed|claimed|left|cost)\b"
+    r"|\bin its \w+ (?:year|decade)\b"
+    r"|\bsince (?:then|the (?:start|beginning|outbreak|onset) of)\b"
+    r"|\b(?:in|during|over|since) that (?:time|period)\b"
+    rf"|\bsince (?:the |[\w-]+'s )?(?:[\w-]+ ){{0,2}}{_CONFLICT}\b",
     re.I,
 )
 _UPDATE = re.compile(
@@ -105,16 +122,18 @@ def _mark_background(record: Casualty, article: str) -> Casualty:
 
 
 def _background_clause(record: Casualty, article: str) -> bool:
-    """A figure whose own words date it to another incident: 'where 12 were killed in
-    2010', 'in revenge for the killing of four supporters'."""
+    """A figure whose own words date it to another incident ('where 12 were killed in 2010',
+    'in revenge for the killing of four supporters') or make it a conflict's running toll."""
     if record.count_text is None:
         return False
     span = record.count_text
     lead = article[max(record.evidence.start, span.start - 60) : span.start]
     after = article[span.end : record.evidence.end]
     clause = re.split(r"[,;.]|\b(?:in )?(?:revenge|retaliation|reprisal)\b", after, maxsplit=1)[0]
-    dated = _DATED_EVENT.search(article[record.evidence.start : span.start])
-    return bool(_BACKGROUND.search(clause) or _EARLIER_LEAD.search(lead) or dated)
+    before = article[record.evidence.start : span.start]
+    dated = _DATED_EVENT.search(before)
+    cumulative = _CUMULATIVE.search(before) or _CUMULATIVE.search(clause)
+    return bool(_BACKGROUND.search(clause) or _EARLIER_LEAD.search(lead) or dated or cumulative)
 
 
 def _figure(index: int, record: Casualty, article: str) -> _Figure | None:

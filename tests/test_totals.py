@@ -213,6 +213,52 @@ CASES = [
         (9, 0),
     ),
     (
+        "an insurgency's running toll is background",
+        "Gunmen killed 19 villagers in Dalu. The insurgency, now in its 16th year, has killed "
+        "more than 40,000 people.",
+        [
+            ("Gunmen killed 19 villagers in Dalu.", "19", "killed", "villagers", None),
+            (
+                "The insurgency, now in its 16th year, has killed more than 40,000 people.",
+                "more than 40,000",
+                "killed",
+                "people",
+                None,
+            ),
+        ],
+        (19, 0),
+    ),
+    (
+        "a toll since then is background",
+        "Two rangers were killed by a bomb. Since then more than 7,500 people have been killed.",
+        [
+            ("Two rangers were killed by a bomb.", "Two", "killed", "rangers", None),
+            (
+                "Since then more than 7,500 people have been killed.",
+                "more than 7,500",
+                "killed",
+                "people",
+                None,
+            ),
+        ],
+        (2, 0),
+    ),
+    (
+        "the incident's own running toll counts",
+        "The army said 440 fighters have been killed since the operation began on Wednesday.",
+        [
+            (
+                "The army said 440 fighters have been killed since the operation began on "
+                "Wednesday.",
+                "440",
+                "killed",
+                "fighters",
+                None,
+            )
+        ],
+        (440, 0),
+    ),
+    (
         "deaths a month before are another incident",
         "The army pulled back a month after 40 soldiers were killed in an ambush.",
         [

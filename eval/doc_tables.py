@@ -40,6 +40,7 @@ TRAINING_REPORT = Path("models/brief-minilm/training_report.json")
 DATA_DIR = Path("models/training-data")
 SYNTHETIC = "models/training-data/synthetic_000-039.validation.jsonl"
 LEE = "models/training-data/lee_000-049.validation.jsonl"
+WIRE = "models/training-data/wire_000-069.validation.jsonl"
 VALIDATION = ("lee", "synthetic")
 # Targets the model card's status line is judged against.
 VALIDATION_TARGET = 0.80
@@ -66,8 +67,7 @@ class Sources:
 
 def load_sources(root: Path = ROOT) -> Sources:
     evaluations = {
-        name: _read_json(root / REPORTS / name / "report.json")["overall"]
-        for name in ("seeds", *VALIDATION)
+        name: _read_json(root / REPORTS / name / "report.json")["overall"] for name in SET_ORDER
     }
     benchmark_path = root / REPORTS / "benchmark.json"
     benchmark = _read_json(benchmark_path) if benchmark_path.is_file() else None
@@ -192,15 +192,17 @@ def _readme_set(name: str, overall: dict[str, Any]) -> str:
         "seeds": f"seeds ({facts} facts)",
         "lee": f"Lee validation (`{LEE}`, {facts} facts)",
         "synthetic": f"synthetic validation (`{SYNTHETIC}`, {facts} facts)",
+        "wire": f"wire validation (`{WIRE}`, {facts} facts)",
     }[name]
 
 
 def _card_set(name: str, overall: dict[str, Any]) -> str:
-    kind = {"seeds": "seeds", "lee": "Lee validation", "synthetic": "synthetic validation"}[name]
+    kind = {"seeds": "seeds", "lee": "Lee validation", "synthetic": "synthetic validation",
+            "wire": "wire validation"}[name]  # fmt: skip
     return f"{kind} ({overall['articles']} articles, {overall['expected']} facts)"
 
 
-SET_ORDER = ("seeds", "lee", "synthetic")
+SET_ORDER = ("seeds", "lee", "synthetic", "wire")
 
 
 # -- regions ------------------------------------------------------------------------------

@@ -137,6 +137,12 @@ class _ModelChoice:
         return load_backend(self.config())
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _write_atomically(path: Path, text: str) -> None:
     """Write to a temporary file beside ``path`` and rename: a reader never sees half a file,
     and a failed write leaves neither half a file nor the temporary one behind."""
@@ -150,6 +156,7 @@ def _write_atomically(path: Path, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(temporary, 0o666 & ~_umask())  # as open() would make it, not mkstemp's 0600
         os.replace(temporary, path)
     except OSError as exc:
         if temporary is not None:

@@ -32,6 +32,7 @@ EVAL_SPLITS = {
     "seeds": SEEDS,
     "synthetic": TRAINING_DATA / "synthetic_000-039.validation.jsonl",
     "lee": TRAINING_DATA / "lee_000-049.validation.jsonl",
+    "wire": TRAINING_DATA / "wire_000-069.validation.jsonl",
 }
 
 

@@ -144,3 +144,15 @@ def test_eval_writes_an_html_report(model_args: list[str], tmp_path: Path) -> No
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     missed = sum(len(a["missed"]) for a in report["articles"])
     assert html.count("<li id=") == missed and "missed" in html
+
+
+def test_an_output_file_gets_the_usual_permissions(tmp_path: Path) -> None:
+    import os
+
+    from summarizer.cli import _write_atomically
+
+    target = tmp_path / "brief.json"
+    _write_atomically(target, "{}\n")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~mask  # not mkstemp's private 0600

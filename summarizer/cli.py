@@ -557,7 +557,7 @@ def evaluate_command(
         dataset = reference_dataset(refs)  # before the model loads: a wrong path fails at once
         _check_output(out / "report.json")
         backend = _ModelChoice(model, device, dtype, 64, beams, free, record_bias, runtime).load()
-        result = evaluate_pipeline(Pipeline(backend), EvalConfig(refs=refs))
+        result = evaluate_pipeline(Pipeline(backend), EvalConfig(refs=refs), dataset)
         _write_atomically(out / "report.json", json.dumps(result, indent=2, ensure_ascii=False))
         _write_atomically(out / "report.md", markdown_report(result, backend.name))
         page = evaluation_page(f"Evaluation: {refs} ({backend.name})", dataset["text"], result)

@@ -93,13 +93,18 @@ def require_eval_extra() -> None:
         ) from exc
 
 
-def evaluate_pipeline(pipeline: Pipeline, config: EvalConfig) -> dict[str, Any]:
+def evaluate_pipeline(
+    pipeline: Pipeline, config: EvalConfig, dataset: Any | None = None
+) -> dict[str, Any]:
+    """Brief the reference articles and score the briefs; ``dataset``: the references as
+    ``reference_dataset(config.refs)`` made them, when the caller already has them."""
     require_eval_extra()
     import evaluate
 
     if not (config.metric / f"{config.metric.name}.py").is_file():
         raise ConfigError(f"metric module not found: {config.metric}")
-    dataset = reference_dataset(config.refs)
+    if dataset is None:
+        dataset = reference_dataset(config.refs)
     articles = [Article(source=row["source"], text=row["text"]) for row in dataset]
     briefs = pipeline.briefs(articles)
     predictions = [brief.model_dump_json() for brief in briefs]

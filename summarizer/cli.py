@@ -306,6 +306,7 @@ def dossier(
 
     Example: summarizer dossier seeds/ -o dossier.html
     """
+    from summarizer.batch import check_source
     from summarizer.dossier.events import default_encoder
 
     fmt = _format_of(output_format, output, "json")
@@ -313,9 +314,11 @@ def dossier(
         raise typer.BadParameter(f"--format must be one of {', '.join(DOSSIER_FORMATS)}")
     paths = articles
     if len(articles) == 1 and articles[0].is_dir():
+        try:
+            check_source(articles[0])  # the folder check batch makes: some .txt must be there
+        except SummarizerError as error:
+            raise _fail(error) from error
         paths = sorted(articles[0].glob("*.txt"))
-        if not paths:
-            raise _fail(InputError(f"{articles[0]}: no .txt articles in the folder"))
     try:
         _check_output(output)
     except OutputError as error:

@@ -40,6 +40,7 @@ def _timed(*args: str) -> tuple[subprocess.CompletedProcess[str], float]:
         (["batch", "no/such/folder", "-o", "out.jsonl"], 3, "no such file or folder"),
         (["batch", str(SHORT_SEED), "-o", "out.jsonl"], 2, "for one article use"),
         (["train", "--config", "missing.yaml"], 2, "no such training config"),
+        (["dossier", "tests"], 3, "no .txt articles in the folder"),
         (["brief", str(SHORT_SEED), "-o", "tests"], 6, "it is a folder"),
     ],
 )

@@ -212,3 +212,55 @@ def test_restricted_loss_is_the_full_softmax_with_other_tokens_masked() -> None:
     assert torch.allclose(loss, expected, atol=1e-6)
     loss.backward()
     assert model.get_output_embeddings().weight.grad is not None
+
+
+@pytest.mark.slow
+def test_a_cut_run_resumes_from_its_checkpoint_to_the_same_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import torch
+    from safetensors.torch import load_file
+
+    from summarizer.training import train as training
+
+    settings = {"epochs": 3, "checkpoint_every": 2, "fresh_augmentation": True}
+    (tmp_path / "uncut").mkdir()
+    uncut = _tiny_train_config(tmp_path / "uncut", **settings)
+    expected = training.train(uncut)
+    assert expected["steps"] > 6  # the cut below falls inside the run, after a checkpoint
+
+    config = _tiny_train_config(tmp_path, **settings)
+    real_step, calls = training._step, 0
+
+    def power_cut(*args: Any) -> float:
+        nonlocal calls
+        calls += 1
+        if calls == 6:
+            raise KeyboardInterrupt
+        return real_step(*args)
+
+    monkeypatch.setattr(training, "_step", power_cut)
+    with pytest.raises(KeyboardInterrupt):
+        training.train(config)
+    assert (config.output / training.CHECKPOINT).is_file()
+    monkeypatch.setattr(training, "_step", real_step)
+    resumed = training.train(config)
+
+    assert resumed["steps"] == expected["steps"]
+    assert not (config.output / training.CHECKPOINT).exists()
+    want = load_file(uncut.output / "model.safetensors")
+    got = load_file(config.output / "model.safetensors")
+    assert all(torch.allclose(want[name], got[name], atol=1e-5) for name in want)
+
+
+def test_a_checkpoint_from_another_config_is_refused(tmp_path: Path) -> None:
+    import torch
+
+    from summarizer.errors import ConfigError
+    from summarizer.training import train as training
+
+    config = _tiny_train_config(tmp_path)
+    config.output.mkdir()
+    torch.save({"config": "something else"}, config.output / training.CHECKPOINT)
+    with pytest.raises(ConfigError, match="another training config"):
+        training.train(config)

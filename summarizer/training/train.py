@@ -12,7 +12,7 @@ import math
 import random
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -70,12 +70,33 @@ class TrainConfig(BaseModel):
     # Run forward and backward under bfloat16 autocast (weights and optimiser stay float32):
     # about 1.4x faster steps on CPUs with native bfloat16, so more epochs fit the budget.
     bfloat16_autocast: bool = False
+    # Save model, optimiser and data position every this many steps to
+    # ``<output>/checkpoint.pt``; a run started again with the same config resumes there.
+    checkpoint_every: int = 250
 
     @model_validator(mode="after")
     def _restricted_softmax_needs_bart(self) -> TrainConfig:
         if self.restricted_softmax and self.architecture != "minilm-bart":
             raise ValueError("restricted_softmax needs the BART-shaped minilm-bart architecture")
         return self
+
+
+CHECKPOINT = "checkpoint.pt"
+# What a resumed run may change without changing the model it trains.
+_RESUMABLE_CHANGES = frozenset({"minutes", "threads", "checkpoint_every"})
+
+
+@dataclass
+class Progress:
+    """Where a run stands: enough, with the random states, to resume it exactly."""
+
+    step: int
+    epoch: int
+    batches_done: int  # in the current epoch
+    augmentation_state: Any  # before the epoch's examples were drawn
+    order_state: Any  # before the epoch's batches were shuffled
+    losses: list[float]
+    seconds: float  # spent by earlier processes of this run
 
 
 @dataclass(frozen=True)
@@ -113,6 +134,10 @@ def training_items(config: TrainConfig) -> tuple[list[AnnotatedArticle], list[An
     return [i for i in items if i.split == "train"], [i for i in items if i.split == "validation"]
 
 
+def _copies(example: SentenceExample, config: TrainConfig) -> int:
+    return 1 + (config.augment_positive if example.records else config.augment_negative)
+
+
 def build_examples(
     base: Sequence[SentenceExample], names: Sequence[str], config: TrainConfig, rng: random.Random
 ) -> list[SentenceExample]:
@@ -120,8 +145,7 @@ def build_examples(
     for example in base:
         replaced = rng.random() < config.replace_probability
         examples.append(augment(example, names, rng) if replaced else example)
-        copies = config.augment_positive if example.records else config.augment_negative
-        examples.extend(augment(example, names, rng) for _ in range(copies))
+        examples.extend(augment(example, names, rng) for _ in range(_copies(example, config) - 1))
     return examples
 
 
@@ -194,6 +218,67 @@ def restricted_loss(model: Any, inputs: dict[str, torch.Tensor], literals: torch
     return torch.nn.functional.cross_entropy(logits.flatten(0, 1), targets.flatten())
 
 
+def _step(
+    model: Any, batch: list[Encoded], tokenizer: Any, literals: torch.Tensor, config: TrainConfig
+) -> float:
+    """Forward and backward on one batch; returns its loss."""
+    inputs = _collate(batch, tokenizer.pad_token_id)
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bfloat16_autocast):
+        loss = (
+            restricted_loss(model, inputs, literals)
+            if config.restricted_softmax
+            else model(**inputs).loss
+        )
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    return float(loss.item())
+
+
+def _fingerprint(config: TrainConfig) -> str:
+    return config.model_dump_json(exclude=set(_RESUMABLE_CHANGES))
+
+
+def _checkpoint(
+    config: TrainConfig, model: Any, optimizer: Any, schedule: Any, progress: Progress
+) -> None:
+    """Write the run's state next to its output, atomically (a cut write leaves the old one)."""
+    config.output.mkdir(parents=True, exist_ok=True)
+    state = {
+        "config": _fingerprint(config),
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "schedule": schedule.state_dict(),
+        "torch_rng": torch.get_rng_state(),
+        "progress": asdict(progress),
+    }
+    partial = config.output / (CHECKPOINT + ".partial")
+    torch.save(state, partial)
+    partial.replace(config.output / CHECKPOINT)
+    log.info("checkpoint at step %d", progress.step)
+
+
+def _resume(config: TrainConfig, model: Any, optimizer: Any, schedule: Any) -> Progress | None:
+    path = config.output / CHECKPOINT
+    if not path.is_file():
+        return None
+    try:
+        state = torch.load(path, weights_only=True)
+    except Exception as exc:  # torch raises many kinds for a damaged file
+        message = f"{path}: cannot read the checkpoint ({exc}); delete it to start over"
+        raise ConfigError(message) from exc
+    if state["config"] != _fingerprint(config):
+        raise ConfigError(
+            f"{path} was written with another training config; delete it to start over"
+        )
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    schedule.load_state_dict(state["schedule"])
+    torch.set_rng_state(state["torch_rng"])
+    progress = Progress(**state["progress"])
+    log.info("resuming at step %d (epoch %d)", progress.step, progress.epoch)
+    return progress
+
+
 def _make_model(config: TrainConfig, train: Sequence[AnnotatedArticle]) -> tuple[Any, Any]:
     if config.init_from is not None:
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
@@ -220,9 +305,9 @@ def train(config: TrainConfig) -> dict[str, Any]:
     base = [example for item in train_items for example in examples_of(item)]
     names = name_pool(train_items)
     augmentation = random.Random(config.seed)
-    data = encode(build_examples(base, names, config, augmentation), tokenizer, factory, config)
-    log.info("%d training examples from %d articles", len(data), len(train_items))
-    steps_per_epoch = math.ceil(len(data) / config.batch_size)
+    steps_per_epoch = math.ceil(
+        sum(_copies(example, config) for example in base) / config.batch_size
+    )
     total_steps = steps_per_epoch * config.epochs
     if config.max_steps is not None:
         total_steps = min(total_steps, config.max_steps)
@@ -233,51 +318,63 @@ def train(config: TrainConfig) -> dict[str, Any]:
         optimizer,
         lambda step: min(1.0, (step + 1) / config.warmup_steps) * max(0.0, 1 - step / total_steps),
     )
-    rng = random.Random(config.seed)
-    model.train()
-    step, losses, deadline = 0, [], started + config.minutes * 60
+    order = random.Random(config.seed)
+    progress = _resume(config, model, optimizer, schedule) or Progress(
+        0, 1, 0, augmentation.getstate(), order.getstate(), [], 0.0
+    )
+    deadline = started + config.minutes * 60
 
     def finished() -> bool:
-        return step >= total_steps or time.perf_counter() > deadline
+        return progress.step >= total_steps or time.perf_counter() > deadline
 
-    epoch = 0
-    for epoch in range(1, config.epochs + 1):
-        if config.fresh_augmentation and epoch > 1:
+    model.train()
+    data: list[Encoded] | None = None
+    for epoch in range(progress.epoch, config.epochs + 1):
+        if epoch > progress.epoch:
+            augmentation_state = augmentation.getstate() if config.fresh_augmentation else None
+            progress.epoch, progress.batches_done = epoch, 0
+            progress.augmentation_state = augmentation_state or progress.augmentation_state
+            progress.order_state = order.getstate()
+        augmentation.setstate(progress.augmentation_state)
+        order.setstate(progress.order_state)
+        if data is None or config.fresh_augmentation:
             examples = build_examples(base, names, config, augmentation)
             data = encode(examples, tokenizer, factory, config)
-        for batch in _batches(data, config.batch_size, rng):
-            inputs = _collate(batch, tokenizer.pad_token_id)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bfloat16_autocast):
-                loss = (
-                    restricted_loss(model, inputs, literals)
-                    if config.restricted_softmax
-                    else model(**inputs).loss
-                )
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            log.info("epoch %d: %d examples from %d articles", epoch, len(data), len(train_items))
+        batches = _batches(data, config.batch_size, order)
+        for _ in range(progress.batches_done):
+            next(batches)
+        for batch in batches:
+            progress.losses.append(_step(model, batch, tokenizer, literals, config))
             optimizer.step()
             schedule.step()
             optimizer.zero_grad()
-            losses.append(loss.item())
-            step += 1
-            if step % 50 == 0:
-                log.info("epoch %d step %d loss %.4f", epoch, step, sum(losses[-50:]) / 50)
+            progress.step += 1
+            progress.batches_done += 1
+            if progress.step % 50 == 0:
+                recent = progress.losses[-50:]
+                log.info("epoch %d step %d loss %.4f", epoch, progress.step, sum(recent) / 50)
+            if progress.step % config.checkpoint_every == 0 and not finished():
+                progress.seconds += time.perf_counter() - started
+                started = time.perf_counter()
+                _checkpoint(config, model, optimizer, schedule, progress)
             if finished():
                 break
         if finished():
             break
     model.eval()
     save(model, tokenizer, config)
+    (config.output / CHECKPOINT).unlink(missing_ok=True)
     report = {
         "architecture": config.architecture,
-        "examples": len(data),
+        "examples": len(data or []),
         "train_articles": len(train_items),
         "validation_articles": len(validation_items),
-        "steps": step,
+        "steps": progress.step,
         "planned_steps": total_steps,
-        "epochs_completed": epoch,
-        "final_loss": round(sum(losses[-50:]) / max(len(losses[-50:]), 1), 4),
-        "train_minutes": round((time.perf_counter() - started) / 60, 2),
+        "epochs_completed": progress.epoch,
+        "final_loss": round(sum(progress.losses[-50:]) / max(len(progress.losses[-50:]), 1), 4),
+        "train_minutes": round((progress.seconds + time.perf_counter() - started) / 60, 2),
         "parameters": sum(p.numel() for p in model.parameters()),
         "bfloat16_autocast": config.bfloat16_autocast,
     }

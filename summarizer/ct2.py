@@ -4,17 +4,18 @@ CTranslate2 has no per-step logits hook, so the copy constraint cannot mask its 
 decodes. Greedy decoding under a mask picks the highest-scoring *allowed* token, which is the
 unconstrained choice whenever that choice is allowed. So every row is first decoded without
 constraints (on a vocabulary map: the output layer covers the batch's own tokens), then
-replayed through its constraint automaton (:class:`ConstraintReplay`). A row whose every
-token was allowed, and where the record bias could not have changed a choice, is exactly what
-constrained decoding would have written. At the first step where that fails:
+replayed through its constraint automaton (:class:`ConstraintReplay`). Every pass also returns each
+step's logits. A row whose every token was allowed, and where the record bias could not have
+changed a choice, is exactly what constrained decoding would have written. At the first step
+where that fails, the best allowed token (with the record bias) is taken from that step's
+logits; if it is the runtime's own token the replay goes on along the same output, otherwise
+the row is decoded again from its new prefix, and so on until it replays clean.
 
-* if the runtime's token was allowed but the record bias might have preferred another record
-  (the common case), the two tokens are scored after the row's prefix (one teacher-forced
-  pass); if the bias does not flip the choice, the replay goes on along the same output;
-* if the runtime's token was not allowed, the step's logits are asked for and the best
-  allowed token is taken;
-* after a changed choice, the row is decoded again from its new prefix, and so on until it
-  replays clean.
+On the vocabulary map a step's logits cover only the batch's tokens, in token-id order; the
+backend forms those batches itself, so it knows which token each logit belongs to, and checks
+at every decision that the runtime's own token scores best. CTranslate2 4.x fails on a map
+together with a target prefix, so the passes after the first (over the few rows left) run on
+the whole vocabulary, a few rows at a time to bound the logits they return.
 
 The result equals greedy constrained decoding on this runtime's logits (tests/test_ct2.py
 checks it token for token against transformers at float32). Transformers
@@ -34,6 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -106,10 +108,15 @@ def converted_model(
     return target
 
 
+def mappable(token: str) -> bool:
+    """Whether a token can be a key of the vocabulary map (a line holds tab-separated words)."""
+    return bool(token.strip()) and " " not in token and "\t" not in token
+
+
 def _write_vocabulary_map(folder: Path, always: Sequence[str]) -> None:
     vocabulary = json.loads((folder / "shared_vocabulary.json").read_text(encoding="utf-8"))
     lines = ["\t" + " ".join(always)]
-    lines += [f"{token}\t{token}" for token in vocabulary if token.strip() and " " not in token]
+    lines += [f"{token}\t{token}" for token in vocabulary if mappable(token)]
     (folder / "vmap.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -125,9 +132,9 @@ def _convert(source: Path, output: Path, quantization: str) -> None:
         raise ModelError(f"cannot convert the model for CTranslate2: {first_line(exc)}") from exc
 
 
-# Steps whose logits are asked for in one call: the runtime returns a vocabulary-sized row
-# (120 KB for the shipped model) for every step of every prefix, so this bounds memory.
-_LOGIT_STEPS = 512
+# Rows per pass on the whole vocabulary: each returns a vocabulary-sized row of logits per
+# step (122 KB for this tokenizer), so a few rows at a time bound the memory.
+_FULL_VOCABULARY_ROWS = 4
 
 
 class _Next(Enum):
@@ -181,6 +188,7 @@ class _Row:
     """One request being decoded: the tokens settled so far, and where it stands."""
 
     source: list[str]
+    source_ids: list[int]
     replay: ConstraintReplay | None
     # Whether every token the row may write is among the input tokens or the always-allowed
     # ones, so a vocabulary restricted by the map still holds each of its choices.
@@ -189,20 +197,10 @@ class _Row:
     state: State | None = None
     next: _Next = _Next.DECODE
     output: list[int] = field(default_factory=list)  # the runtime's last output for this row
-
-
-def _groups(rows: list[_Row], max_steps: int) -> list[list[_Row]]:
-    """``rows`` in groups whose prefixes hold at most ``max_steps`` steps (one row at least)."""
-    groups: list[list[_Row]] = []
-    size = 0
-    for row in rows:
-        if groups and size + len(row.prefix) + 1 <= max_steps:
-            groups[-1].append(row)
-            size += len(row.prefix) + 1
-        else:
-            groups.append([row])
-            size = len(row.prefix) + 1
-    return groups
+    # That output's step logits, and the token ids of their columns (None: the whole
+    # vocabulary in id order).
+    logits: list[Any] = field(default_factory=list)
+    columns: list[int] | None = None
 
 
 class CT2Backend:
@@ -244,6 +242,8 @@ class CT2Backend:
             raise ModelError(f"cannot load {model_dir} on CTranslate2: {exc}") from exc
         self._eos = int(self.tokenizer.eos_token_id)
         self._vocab = len(self.tokenizer)
+        vocabulary = self.tokenizer.get_vocab()
+        self._mappable = frozenset(i for token, i in vocabulary.items() if mappable(token))
         self.load_seconds = time.perf_counter() - started
 
     def generate(self, requests: Sequence[GenerationRequest]) -> list[str]:
@@ -257,10 +257,6 @@ class CT2Backend:
             while decoding := self._needing(rows, _Next.DECODE):
                 self._decode(decoding, first)
                 first = False
-                while weighing := self._needing(rows, _Next.BIAS):
-                    self._weigh_bias(weighing)
-                if choosing := self._needing(rows, _Next.LOGITS):
-                    self._choose(choosing)
         except (RuntimeError, ValueError) as exc:
             raise ModelError(f"generation failed with model {self.name!r}: {exc}") from exc
         texts = self.tokenizer.batch_decode(
@@ -278,90 +274,70 @@ class CT2Backend:
     def _row(self, request: GenerationRequest, ids: list[int]) -> _Row:
         source = self._tokens(ids)
         if not self.constrained:
-            return _Row(source, None, mapped=True)
+            return _Row(source, ids, None, mapped=True)
         constraint = self.constraints.row(request.section, request.source)
         replay = ConstraintReplay(constraint, self._eos, self._vocab, self.config.record_bias)
-        mapped = constraint.vocabulary <= set(ids).union(self._always)
-        return _Row(source, replay, mapped, state=constraint.initial())
+        mapped = constraint.vocabulary <= self._mappable.intersection(ids).union(self._always)
+        return _Row(source, ids, replay, mapped, state=constraint.initial())
 
     def _decode(self, rows: list[_Row], first: bool) -> None:
-        """Decode ``rows`` on from their settled prefixes, unconstrained, and replay each.
-
-        The first pass, where no row has a prefix yet, runs on the vocabulary map; later
-        passes, over the few rows left, on the whole vocabulary (CTranslate2 4.8 fails on a
-        map together with target prefixes).
-        """
-        for mapped in (True, False):
-            part = [row for row in rows if row.mapped == mapped]
-            if not part:
-                continue
-            prefixes = [self._tokens(row.prefix) for row in part]
-            results = self.translator.translate_batch(
-                [row.source for row in part],
-                target_prefix=None if first else prefixes,
-                beam_size=1,
-                max_decoding_length=self.config.max_new_tokens,
-                max_batch_size=self.config.batch_tokens,
-                batch_type="tokens",
-                return_end_token=True,
-                use_vmap=mapped and first,
-            )
-            for row, result in zip(part, results, strict=True):
-                row.output = self._ids(result.hypotheses[0])
-                self._replay(row)
-
-    def _weigh_bias(self, rows: list[_Row]) -> None:
-        """Score the runtime's token against the record bias's token after each row's prefix:
-        the bias decides only where it outweighs the gap between them."""
-        pairs = []
-        for row in rows:
-            assert row.replay is not None and row.state is not None
-            taken = row.output[len(row.prefix)]
-            more = row.replay.bias_token(row.state, row.replay.allowed(row.state, len(row.prefix)))
-            assert more is not None
-            pairs.append((taken, more))
-        targets = [
-            self._tokens([*row.prefix, token])
-            for row, pair in zip(rows, pairs, strict=True)
-            for token in pair
-        ]
-        scored = self.translator.score_batch(
-            [row.source for row in rows for _ in range(2)],
-            targets,
-            max_batch_size=self.config.batch_tokens,
-            batch_type="tokens",
-        )
-        for index, (row, (taken, more)) in enumerate(zip(rows, pairs, strict=True)):
-            step = len(row.prefix)
-            gap = scored[2 * index].log_probs[step] - scored[2 * index + 1].log_probs[step]
-            assert row.replay is not None
-            if row.replay.record_bias > gap:
-                self._advance(row, more)
-                if row.next is _Next.BIAS:
-                    row.next = _Next.DECODE
-            else:
-                self._advance(row, taken)
-                if row.next is _Next.BIAS:
-                    self._replay(row)
-
-    def _choose(self, rows: list[_Row]) -> None:
-        """Take the best allowed token at the step each row stopped at, from that step's
-        logits over the whole vocabulary (one step of decoding past the prefix)."""
-        for group in _groups(rows, _LOGIT_STEPS):
-            steps = [len(row.prefix) for row in group]
+        """Decode ``rows`` on from their settled prefixes, unconstrained, and replay each."""
+        for group, columns in self._passes(rows, first):
             results = self.translator.translate_batch(
                 [row.source for row in group],
-                target_prefix=[self._tokens(row.prefix) for row in group],
+                target_prefix=None if first else [self._tokens(row.prefix) for row in group],
                 beam_size=1,
-                max_decoding_length=max(steps) + 1,
-                return_logits_vocab=True,
+                max_decoding_length=self.config.max_new_tokens,
+                max_batch_size=0,
+                return_end_token=True,
+                return_logits_vocab=self.constrained,
+                use_vmap=columns is not None,
             )
-            for row, result, step in zip(group, results, steps, strict=True):
-                assert row.replay is not None and row.state is not None
-                logits = np.asarray(result.logits[0][step])
-                self._advance(row, row.replay.choice(row.state, step, logits))
-                if row.next is _Next.LOGITS:
-                    row.next = _Next.DECODE
+            for row, result in zip(group, results, strict=True):
+                row.output = self._ids(result.hypotheses[0])
+                row.logits, row.columns = (result.logits[0] if self.constrained else []), columns
+                self._replay(row)
+                row.logits = []
+
+    def _passes(self, rows: list[_Row], first: bool) -> list[tuple[list[_Row], list[int] | None]]:
+        """The batches of one pass, each with the token ids its logits will cover.
+
+        The first pass puts mapped rows on the vocabulary map in batches of similar length
+        (at most ``batch_tokens`` padded input tokens); every other row goes on the whole
+        vocabulary, a few at a time.
+        """
+        mapped = sorted((r for r in rows if first and r.mapped), key=lambda r: len(r.source))
+        passes: list[tuple[list[_Row], list[int] | None]] = []
+        group: list[_Row] = []
+        for row in mapped:
+            if group and (len(group) + 1) * len(row.source) > self.config.batch_tokens:
+                passes.append((group, self._columns(group)))
+                group = []
+            group.append(row)
+        if group:
+            passes.append((group, self._columns(group)))
+        rest = [r for r in rows if not (first and r.mapped)]
+        passes += [
+            (rest[i : i + _FULL_VOCABULARY_ROWS], None)
+            for i in range(0, len(rest), _FULL_VOCABULARY_ROWS)
+        ]
+        return passes
+
+    def _columns(self, group: list[_Row]) -> list[int]:
+        """The token ids the vocabulary map lets a batch write, in the runtime's order."""
+        ids = {i for row in group for i in row.source_ids if i in self._mappable}
+        return sorted(ids.union(self._always))
+
+    def _step_logits(self, row: _Row, step: int, token: int) -> np.ndarray:
+        """The logits of ``row``'s step over the whole vocabulary (-inf outside its columns)."""
+        scores = np.asarray(row.logits[step], dtype=np.float64)
+        if row.columns is not None:
+            full = np.full(self._vocab, -np.inf)
+            full[row.columns] = scores
+            scores = full
+        if token < len(scores) and scores[token] < scores.max():
+            raise ModelError("CTranslate2's vocabulary map did not give the expected columns")
+        return scores
 
     def _tokens(self, ids: Sequence[int]) -> list[str]:
         return list(self.tokenizer.convert_ids_to_tokens(list(ids)))
@@ -371,8 +347,9 @@ class CT2Backend:
         return [ids] if isinstance(ids, int) else ids
 
     def _replay(self, row: _Row) -> None:
-        """Settle the runtime's output past the row's prefix while it is certainly what
-        constrained decoding writes; stop at the first step that needs more."""
+        """Settle the runtime's output past the row's prefix while it is what constrained
+        decoding writes; where it is not, settle the constrained choice from the step's
+        logits and ask for a new pass from there."""
         if row.replay is None:
             row.prefix, row.next = row.output, _Next.NOTHING
             return
@@ -384,11 +361,13 @@ class CT2Backend:
                 return
             assert row.state is not None
             token = row.output[step]
-            verdict = row.replay.check(row.state, step, token)
-            if verdict is not _Next.DECODE:
-                row.next = verdict
-                return
-            self._advance(row, token)
+            if row.replay.check(row.state, step, token) is _Next.DECODE:
+                self._advance(row, token)
+                continue
+            chosen = row.replay.choice(row.state, step, self._step_logits(row, step, token))
+            self._advance(row, chosen)
+            if chosen != token and row.next is _Next.DECODE:
+                return  # decoded again from the new prefix in the next pass
 
     def _advance(self, row: _Row, token: int) -> None:
         """Settle one more token; a row that ends here needs nothing more."""

@@ -18,7 +18,7 @@ from summarizer.training.targets import target_ids
 
 pytest.importorskip("ctranslate2")
 
-from summarizer.ct2 import ConstraintReplay, CT2Backend, _Next
+from summarizer.ct2 import ConstraintReplay, CT2Backend, _Next, _Row
 from tests.conftest import EVAL_SPLITS, LONG_SEED, SHIPPED_MODEL, SHORT_SEED
 
 SENTENCE = "Officials said 40 people were killed and 12 wounded in Tuesday's attack."
@@ -121,6 +121,18 @@ def test_ct2_float32_writes_what_transformers_float32_writes(cache: Path) -> Non
     expected = reference.generate(requests)
     assert sum(text != "none" for text in expected) >= 40
     assert fast.generate(requests) == expected
+
+
+def test_map_logits_land_on_their_token_ids_and_a_wrong_map_is_refused(cache: Path) -> None:
+    backend = CT2Backend(BackendConfig(model=str(SHIPPED_MODEL), device="cpu"), cache=cache)
+    row = _Row(source=[], source_ids=[], replay=None, mapped=True, columns=[5, 9, 40])
+    row.logits = [np.array([0.1, 2.0, 0.5], dtype=np.float32)]
+    scores = backend._step_logits(row, 0, token=9)
+    assert scores.shape == (len(backend.tokenizer),)
+    assert (scores[[5, 9, 40]] == np.array([0.1, 2.0, 0.5], dtype=np.float32)).all()
+    assert np.isneginf(np.delete(scores, [5, 9, 40])).all()
+    with pytest.raises(ModelError, match="vocabulary map"):
+        backend._step_logits(row, 0, token=40)  # the runtime wrote 40, so 40 must score best
 
 
 @pytest.mark.slow

@@ -103,7 +103,12 @@ def article_text(item: AnnotatedArticle) -> str:
 
 
 def sentences_of(text: str) -> list[Sentence]:
-    return [s for s in segment(text, clean(text)) if not s.headline]
+    return [s for s in all_sentences_of(text) if not s.headline]
+
+
+def all_sentences_of(text: str) -> list[Sentence]:
+    """Every sentence, headline lines included (the context of the first body sentences)."""
+    return segment(text, clean(text))
 
 
 def load_annotations(path: Path) -> list[AnnotatedArticle]:

@@ -3,6 +3,11 @@
 Templates are versioned files, ``extract_<section>.v<N>.jinja``, rendered in a sandbox with
 ``StrictUndefined`` so a missing variable is an error, never an empty string.
 
+Templates from v4 also show read-only context after the sentence: the headline and the two
+sentences before it (``before``) and the one after it (``after``), so a model can tell whose
+figure a sentence gives or which troops an order binds. Values are still copied from the
+sentence alone.
+
 Templates from v3 pass the sentence through ``mark_acronyms``: an uncased tokenizer reads
 "IS", "US" or "WHO" as the words "is", "us" and "who", so each all-capital word gets a marker
 the model can see. Only the prompt changes; values are still copied from the sentence itself.
@@ -11,6 +16,7 @@ the model can see. Only the prompt changes; values are still copied from the sen
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -61,6 +67,31 @@ _TRIGGERS: dict[Section, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
 }
+
+
+CONTEXT_BEFORE = 2
+CONTEXT_AFTER = 1
+# The first template version that shows the context.
+CONTEXT_VERSION = 4
+
+
+@dataclass(frozen=True)
+class Context:
+    before: str
+    after: str
+
+
+NO_CONTEXT = Context("", "")
+
+
+def context_of(sentences: Sequence[Sentence], position: int) -> Context:
+    """The read-only context of ``sentences[position]``: the headline lines and the
+    ``CONTEXT_BEFORE`` sentences before it, and the ``CONTEXT_AFTER`` after it."""
+    first = max(0, position - CONTEXT_BEFORE)
+    headlines = [s.text for s in sentences[:first] if s.headline]
+    before = [s.text for s in sentences[first:position]]
+    after = [s.text for s in sentences[position + 1 : position + 1 + CONTEXT_AFTER]]
+    return Context(" ".join(headlines + before), " ".join(after))
 
 
 @dataclass(frozen=True)
@@ -128,17 +159,23 @@ def build_prompts(
     """One prompt per (sentence, section), skipping pairs the router rules out, and headline
     lines unless ``headlines``."""
     prompts = []
-    for sentence in sentences:
+    for position, sentence in enumerate(sentences):
         if sentence.headline and not headlines:
             continue
+        context = context_of(sentences, position)
         for section in SECTIONS:
             if route and not may_hold(section, sentence):
                 continue
             name = section_template(section)
             ref, _ = load_template(name, version)
-            text = render(name, version, sentence=sentence.text)
+            text = render_sentence(name, version, sentence.text, context)
             prompts.append(Prompt(section, sentence, text, ref))
     return prompts
+
+
+def render_sentence(name: str, version: int, sentence: str, context: Context) -> str:
+    """A section's prompt for one sentence; templates before v4 leave the context out."""
+    return render(name, version, sentence=sentence, before=context.before, after=context.after)
 
 
 def available_templates() -> list[str]:

@@ -5,7 +5,17 @@ from pathlib import Path
 import pytest
 
 from summarizer.errors import TemplateError
-from summarizer.prompt import available_templates, build_prompts, mark_acronyms, may_hold, render
+from summarizer.prompt import (
+    NO_CONTEXT,
+    Context,
+    available_templates,
+    build_prompts,
+    context_of,
+    mark_acronyms,
+    may_hold,
+    render,
+    render_sentence,
+)
 from summarizer.schema import SECTIONS
 from summarizer.segment import Sentence
 
@@ -17,12 +27,60 @@ def _sentence(text: str) -> Sentence:
     return Sentence(index=0, start=0, end=len(text), text=text, headline=False)
 
 
-@pytest.mark.parametrize("version", [1, 2, 3])
+BEFORE = "TRIPOLI, Libya (AP) - Fighting spread on Sunday. The UN urged calm."
+AFTER = "Aid groups said they could not reach the area."
+
+
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
 @pytest.mark.parametrize("section", SECTIONS)
 def test_rendered_prompt_matches_golden(section: str, version: int) -> None:
-    rendered = render(f"extract_{section}", version, sentence=SENTENCE)
+    context = Context(BEFORE, AFTER)
+    rendered = render_sentence(f"extract_{section}", version, SENTENCE, context)
     golden = GOLDEN / f"extract_{section}.v{version}.txt"
     assert rendered + "\n" == golden.read_text(encoding="utf-8")
+    assert (BEFORE in rendered.replace("^", "")) is (version >= 4)
+
+
+def _sentences(*lines: tuple[str, bool]) -> list[Sentence]:
+    return [Sentence(i, 0, len(text), text, headline) for i, (text, headline) in enumerate(lines)]
+
+
+ARTICLE = _sentences(
+    ("Curfew In Port Town", True),
+    ("Updated 10:05 GMT", True),
+    ("A.", False),
+    ("B.", False),
+    ("C.", False),
+    ("D.", False),
+)
+
+
+@pytest.mark.parametrize(
+    ("position", "before", "after"),
+    [
+        (0, "", "Updated 10:05 GMT"),
+        (2, "Curfew In Port Town Updated 10:05 GMT", "B."),
+        (3, "Curfew In Port Town Updated 10:05 GMT A.", "C."),
+        (4, "Curfew In Port Town Updated 10:05 GMT A. B.", "D."),  # headline lines kept
+        (5, "Curfew In Port Town Updated 10:05 GMT B. C.", ""),
+    ],
+)
+def test_context_is_the_headline_two_sentences_before_and_one_after(
+    position: int, before: str, after: str
+) -> None:
+    assert context_of(ARTICLE, position) == Context(before, after)
+
+
+def test_prompts_carry_their_sentences_context_from_v4_only() -> None:
+    article = _sentences(
+        ("Town Under Curfew", True), (SENTENCE, False), ("Nobody was hurt.", False)
+    )
+    v4 = next(p for p in build_prompts(article, version=4) if p.sentence.index == 1)
+    assert v4.text.endswith(f"{SENTENCE} | before: Town Under Curfew | after: Nobody was hurt.")
+    v3 = next(p for p in build_prompts(article, version=3) if p.sentence.index == 1)
+    assert v3.text.endswith(SENTENCE) and "Curfew" not in v3.text
+    alone = render_sentence("extract_casualties", 4, SENTENCE, NO_CONTEXT)
+    assert alone.endswith(f"{SENTENCE} | before:  | after:")
 
 
 @pytest.mark.parametrize(
@@ -42,7 +100,7 @@ def test_acronyms_are_marked_for_an_uncased_model(text: str, marked: str) -> Non
 
 def test_every_section_has_versioned_templates() -> None:
     assert available_templates() == sorted(
-        f"extract_{s}.v{v}.jinja" for s in SECTIONS for v in (1, 2, 3)
+        f"extract_{s}.v{v}.jinja" for s in SECTIONS for v in (1, 2, 3, 4)
     )
 
 

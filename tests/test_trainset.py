@@ -12,7 +12,7 @@ import pytest
 
 from summarizer.annotations import AnnotatedArticle
 from summarizer.backend import BackendConfig, HFBackend
-from summarizer.prompt import ACRONYM_MARK, mark_acronyms
+from summarizer.prompt import ACRONYM_MARK, NO_CONTEXT, Context, mark_acronyms
 from summarizer.training.trainset import ACRONYMS, SentenceExample, augment, examples_of
 
 TEXT = (
@@ -90,6 +90,36 @@ def test_examples_carry_annotated_spans_and_routed_negatives() -> None:
     assert ("orders", "The mayor,") in negatives
 
 
+def test_examples_carry_context_only_when_asked() -> None:
+    plain = {e.sentence: e.context for e in examples_of(ARTICLE)}
+    assert set(plain.values()) == {NO_CONTEXT}
+    around = {e.sentence: e.context for e in examples_of(ARTICLE, context=True)}
+    assert around["Officials said four firefighters were injured."] == Context(
+        "Police in Velora said 1,250 people were evacuated from Marrow Bay on Monday.",
+        "The mayor, Ana Kessler, ordered residents of Marrow Bay to leave.",
+    )
+
+
+def test_augmentation_swaps_a_name_alike_in_the_sentence_and_its_context() -> None:
+    sentence = "Families left Marrow Bay, where 40 people fled."
+    start = sentence.index("Marrow Bay")
+    example = SentenceExample(
+        "displacement",
+        sentence,
+        ({"origin": (start, start + len("Marrow Bay"))},),
+        "t",
+        Context("Shelling hit Marrow Bay at dawn.", "Roads out of Marrow Bay were shut."),
+    )
+    swapped = 0
+    for seed in range(20):
+        changed = augment(example, ["Port Lanning", "Quillon"], random.Random(seed))
+        (origin,) = [v["origin"] for v in _values(changed)]
+        assert changed.context.before == f"Shelling hit {origin} at dawn."
+        assert changed.context.after == f"Roads out of {origin} were shut."
+        swapped += origin != "Marrow Bay"
+    assert swapped > 5
+
+
 @pytest.mark.parametrize("seed", range(30))
 def test_augmentation_keeps_targets_on_the_changed_text(seed: int) -> None:
     rng = random.Random(seed)
@@ -154,13 +184,15 @@ def _tiny_train_config(tmp_path: Path, **overrides: Any) -> Any:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("bfloat16_autocast", [False, True])
+@pytest.mark.parametrize(("bfloat16_autocast", "version"), [(False, 2), (True, 4)])
 def test_a_trained_model_records_its_template_version(
-    tmp_path: Path, bfloat16_autocast: bool
+    tmp_path: Path, bfloat16_autocast: bool, version: int
 ) -> None:
     from summarizer.training.train import train
 
-    config = _tiny_train_config(tmp_path, bfloat16_autocast=bfloat16_autocast)
+    config = _tiny_train_config(
+        tmp_path, bfloat16_autocast=bfloat16_autocast, template_version=version
+    )
     report = train(config)
     assert report["epochs_completed"] == 2 and report["train_articles"] == 1
     assert report["steps"] == report["planned_steps"]
@@ -171,7 +203,7 @@ def test_a_trained_model_records_its_template_version(
     saved = load_file(config.output / "model.safetensors")
     assert {t.dtype for t in saved.values()} == {torch.float32}  # autocast keeps fp32 weights
     backend = HFBackend(BackendConfig(model=str(config.output), device="cpu"))
-    assert backend.template_version == 2
+    assert backend.template_version == version
 
 
 @pytest.mark.slow

@@ -24,7 +24,7 @@ from summarizer.backend import MODEL_CARD_DATA
 from summarizer.decoding.factory import ConstraintFactory
 from summarizer.decoding.source import SpanLimits
 from summarizer.errors import ConfigError
-from summarizer.prompt import render, section_template
+from summarizer.prompt import CONTEXT_VERSION, render_sentence, section_template
 from summarizer.training.targets import target_ids
 from summarizer.training.tiny import format_vocabulary, train_tokenizer
 from summarizer.training.trainset import SentenceExample, augment, examples_of, name_pool
@@ -158,7 +158,8 @@ def encode(
     encoded = []
     limit, version = config.max_input_tokens, config.template_version
     for example in examples:
-        prompt = render(section_template(example.section), version, sentence=example.sentence)
+        name = section_template(example.section)
+        prompt = render_sentence(name, version, example.sentence, example.context)
         input_ids = tokenizer(prompt, truncation=True, max_length=limit)["input_ids"]
         labels = target_ids(factory, example.section, example.sentence, list(example.records))
         encoded.append(Encoded(input_ids, labels))
@@ -302,7 +303,8 @@ def train(config: TrainConfig) -> dict[str, Any]:
     model, tokenizer = _make_model(config, train_items)
     factory = ConstraintFactory(tokenizer, SpanLimits())
     literals = torch.tensor(sorted(factory.literal_ids()))
-    base = [example for item in train_items for example in examples_of(item)]
+    context = config.template_version >= CONTEXT_VERSION
+    base = [example for item in train_items for example in examples_of(item, context=context)]
     names = name_pool(train_items)
     augmentation = random.Random(config.seed)
     steps_per_epoch = math.ceil(

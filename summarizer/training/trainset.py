@@ -13,10 +13,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from summarizer.annotations import AnnotatedArticle, AnnotatedFact, article_text, sentences_of
+from summarizer.annotations import (
+    AnnotatedArticle,
+    AnnotatedFact,
+    all_sentences_of,
+    article_text,
+)
 from summarizer.fields import SECTION_FIELDS
 from summarizer.ground import align
-from summarizer.prompt import ACRONYM, may_hold
+from summarizer.prompt import ACRONYM, NO_CONTEXT, Context, context_of, may_hold
 from summarizer.schema import SECTIONS, Section
 from summarizer.segment import Sentence
 
@@ -82,6 +87,8 @@ class SentenceExample:
     sentence: str
     records: tuple[dict[str, Value], ...]
     origin: str
+    # Read-only context shown by templates from v4; values are copied from ``sentence`` only.
+    context: Context = NO_CONTEXT
 
 
 def _record(fact: AnnotatedFact, sentence: str) -> dict[str, Value] | None:
@@ -102,25 +109,29 @@ def _first_offset(record: dict[str, Value]) -> int:
     return min((v[0] for v in record.values() if isinstance(v, tuple)), default=0)
 
 
-def examples_of(item: AnnotatedArticle, route: bool = True) -> list[SentenceExample]:
-    """Every (sentence, section) pair the router passes, plus every annotated one."""
+def examples_of(
+    item: AnnotatedArticle, route: bool = True, context: bool = False
+) -> list[SentenceExample]:
+    """Every (sentence, section) pair the router passes, plus every annotated one, with its
+    context where ``context`` (left empty otherwise, so augmentation draws nothing for it)."""
     facts: dict[tuple[str, Section], list[AnnotatedFact]] = defaultdict(list)
     for fact in item.facts:
         facts[(fact.evidence, fact.section)].append(fact)
     origin = f"{item.corpus}:{item.index if item.index is not None else item.id}"
     examples = []
-    for sentence in sentences_of(article_text(item)):
+    sentences = all_sentences_of(article_text(item))
+    for position, sentence in enumerate(sentences):
+        if sentence.headline:
+            continue
+        around = context_of(sentences, position) if context else NO_CONTEXT
         for section in SECTIONS:
             found = facts.get((sentence.text, section), [])
             if route and not found and not may_hold(section, sentence):
                 continue
             records = [r for f in found if (r := _record(f, sentence.text)) is not None]
             records.sort(key=_first_offset)
-            examples.append(
-                SentenceExample(
-                    section, sentence.text, tuple(records), f"{origin}#{sentence.index}"
-                )
-            )
+            where = f"{origin}#{sentence.index}"
+            examples.append(SentenceExample(section, sentence.text, tuple(records), where, around))
     return examples
 
 
@@ -149,7 +160,11 @@ def _random_number(original: str, rng: random.Random) -> str:
     return f"{value:,}" if "," in original else str(value)
 
 
-def _edits(sentence: str, names: Sequence[str], rng: random.Random) -> list[_Edit]:
+def _edits(
+    sentence: str, names: Sequence[str], rng: random.Random, chosen: dict[str, str | None]
+) -> list[_Edit]:
+    """Numbers redrawn one by one; names and acronyms swapped as ``chosen`` says (a word
+    met first here is chosen for and recorded there, so other texts swap it alike)."""
     edits = [
         _Edit(m.start(), m.end(), _random_number(m.group(), rng))
         for m in _NUMBER.finditer(sentence)
@@ -158,16 +173,19 @@ def _edits(sentence: str, names: Sequence[str], rng: random.Random) -> list[_Edi
         _Edit(m.start(), m.end(), rng.choice(_NUMBER_WORDS))
         for m in _NUMBER_WORD.finditer(sentence)
     ]
-    edits += _swaps(_NAME, sentence, names, rng)
-    edits += _swaps(ACRONYM, sentence, ACRONYMS, rng)
+    edits += _swaps(_NAME, sentence, names, rng, chosen)
+    edits += _swaps(ACRONYM, sentence, ACRONYMS, rng, chosen)
     return sorted(edits, key=lambda e: e.start)
 
 
 def _swaps(
-    pattern: re.Pattern[str], sentence: str, pool: Sequence[str], rng: random.Random
+    pattern: re.Pattern[str],
+    sentence: str,
+    pool: Sequence[str],
+    rng: random.Random,
+    chosen: dict[str, str | None],
 ) -> list[_Edit]:
     """Most words matching ``pattern`` swapped for pool entries, every mention alike."""
-    chosen: dict[str, str | None] = {}
     edits = []
     for match in pattern.finditer(sentence):
         word = match.group()
@@ -185,13 +203,18 @@ def _crosses(edit: _Edit, spans: list[tuple[int, int]]) -> bool:
     )
 
 
-def augment(example: SentenceExample, names: Sequence[str], rng: random.Random) -> SentenceExample:
-    """The example with numbers and names swapped in the sentence and its targets alike."""
-    spans = [v for record in example.records for v in record.values() if isinstance(v, tuple)]
-    edits = [e for e in _edits(example.sentence, names, rng) if not _crosses(e, spans)]
-    text = example.sentence
+def _apply(text: str, edits: list[_Edit]) -> str:
     for edit in reversed(edits):
         text = text[: edit.start] + edit.text + text[edit.end :]
+    return text
+
+
+def augment(example: SentenceExample, names: Sequence[str], rng: random.Random) -> SentenceExample:
+    """The example with numbers and names swapped in the sentence and its targets alike, and
+    the same names swapped in its context."""
+    spans = [v for record in example.records for v in record.values() if isinstance(v, tuple)]
+    chosen: dict[str, str | None] = {}
+    edits = [e for e in _edits(example.sentence, names, rng, chosen) if not _crosses(e, spans)]
 
     def moved(offset: int) -> int:
         # Edits never cross a span, so every edit that ends by ``offset`` lies before it.
@@ -204,7 +227,17 @@ def augment(example: SentenceExample, names: Sequence[str], rng: random.Random) 
         }
         for record in example.records
     )
-    return replace(example, sentence=text, records=records, origin=example.origin + "+aug")
+    before, after = (
+        _apply(text, _edits(text, names, rng, chosen))
+        for text in (example.context.before, example.context.after)
+    )
+    return replace(
+        example,
+        sentence=_apply(example.sentence, edits),
+        records=records,
+        origin=example.origin + "+aug",
+        context=Context(before, after),
+    )
 
 
 def name_pool(items: Iterable[AnnotatedArticle]) -> list[str]:

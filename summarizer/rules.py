@@ -121,7 +121,15 @@ _NOT_PEOPLE_AFTER: tuple[tuple[str, re.Pattern[str]], ...] = (
 _NOT_PEOPLE_BEFORE: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("an age", re.compile(r"\b(?:aged|age|ages)\s*$", re.I)),
     ("a clock time", re.compile(r"\d[:.]$")),
-    ("a price", re.compile(r"(?:[$€£₹¥]|\bRs\.?|\bINR|\bUSD|\bUS\$|\bKsh\.?)\s*$")),
+    (
+        "a price",
+        # A currency sign or code, or a one- or two-letter currency prefix written against
+        # the figure (P12 million pesos, N5 billion naira, R2 million rand, Sh300 shillings).
+        re.compile(
+            r"(?:[$€£₹¥₱₦₵]|\bRs\.?|\bINR|\bUSD|\bUS\$|\bKsh\.?|\bPhp)\s*$"
+            r"|(?<![\w.-])(?:P|N|R|Sh|Rp|RM|Tk)$"
+        ),
+    ),
     ("a magnitude", re.compile(r"\bmagnitude(?:\s+of)?\s*$", re.I)),
     ("an address", re.compile(r"\b(?:No\.?|Number|Highway|Route|Sector|Ward|Plot|Flat|House)\s*$")),
 )

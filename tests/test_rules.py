@@ -46,6 +46,9 @@ from tests.records import casualty, evidence, grounded
         ("The 2009 floods killed hundreds.", "2009", "a year"),
         ("A $40 fine was imposed on those who died.", "40", "a price"),
         ("Rs 5 lakh was paid to families of those killed.", "5 lakh", "a price"),
+        ("Damage reached P12 million after 6,500 people fled.", "12 million", "a price"),
+        ("The state paid N5 billion to the families of the dead.", "5 billion", "a price"),
+        ("Relief worth Sh300 million reached those who fled.", "300 million", "a price"),
         ("A 7.1-magnitude quake killed dozens.", "7.1", "a magnitude"),
         ("The quake, magnitude 6, killed dozens.", "6", "a magnitude"),
         ("Prices rose 12 per cent after the attack.", "12", "a percentage"),
@@ -71,6 +74,8 @@ def test_figures_that_are_not_counts(sentence: str, figure: str, kind: str) -> N
         ("1900 people were evacuated.", "1900"),
         ("Four policemen, two of them officers, were hurt.", "two"),
         ("Killed 12, injured 40 in the attack.", "12"),
+        ("Of Group N 40 people were hurt.", "40"),  # a letter, then a space: no currency
+        ("They fled Sector 7N; 300 people were displaced.", "300"),
     ],
 )
 def test_figures_that_count_people(sentence: str, figure: str) -> None:

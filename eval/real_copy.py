@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from summarizer.evaluation.metrics import totals_error
+from summarizer.models import default_model
 
 SUMMARIZER = str(Path(sys.executable).with_name("summarizer"))
 ONE_THREAD = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -102,6 +103,7 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         report = {
+            "model": default_model().name,  # $SUMMARIZER_MODEL when set
             "realnews_dev": realnews(args.shared, work),
             "external_eval": external(args.shared, work),
             "satp_dev": satp(args.shared, work),

@@ -63,7 +63,8 @@ def test_finished_rows() -> None:
 
 
 def _plain_generate(backend: HFBackend, request: GenerationRequest) -> str:
-    """The textbook path: one prompt, the full output layer, one generate call."""
+    """The textbook path: one prompt, the full output layer, one generate call, under the
+    same constraint and record bias as the backend."""
     assert backend.constraints is not None
     inputs = backend.tokenizer(request.prompt, return_tensors="pt")
     row = backend.constraints.row(request.section, request.source)
@@ -71,7 +72,9 @@ def _plain_generate(backend: HFBackend, request: GenerationRequest) -> str:
         output = backend.model.generate(
             input_ids=inputs["input_ids"],
             attention_mask=inputs["attention_mask"],
-            logits_processor=[CopyConstraintProcessor([row])],
+            logits_processor=[
+                CopyConstraintProcessor([row], record_bias=backend.config.record_bias)
+            ],
             max_new_tokens=backend.config.max_new_tokens,
             do_sample=False,
         )

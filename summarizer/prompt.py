@@ -84,14 +84,20 @@ class Context:
 NO_CONTEXT = Context("", "")
 
 
-def context_of(sentences: Sequence[Sentence], position: int) -> Context:
-    """The read-only context of ``sentences[position]``: the headline lines and the
-    ``CONTEXT_BEFORE`` sentences before it, and the ``CONTEXT_AFTER`` after it."""
-    first = max(0, position - CONTEXT_BEFORE)
-    headlines = [s.text for s in sentences[:first] if s.headline]
-    before = [s.text for s in sentences[first:position]]
-    after = [s.text for s in sentences[position + 1 : position + 1 + CONTEXT_AFTER]]
-    return Context(" ".join(headlines + before), " ".join(after))
+def contexts(sentences: Sequence[Sentence]) -> list[Context]:
+    """The read-only context of each sentence: the headline lines and the ``CONTEXT_BEFORE``
+    sentences before it, and the ``CONTEXT_AFTER`` after it. The headline lines before the
+    window are collected once as the window moves, not searched again for every sentence."""
+    found: list[Context] = []
+    headlines: list[str] = []
+    for position in range(len(sentences)):
+        first = max(0, position - CONTEXT_BEFORE)
+        if first > 0 and sentences[first - 1].headline:  # the line that just left the window
+            headlines.append(sentences[first - 1].text)
+        before = [s.text for s in sentences[first:position]]
+        after = [s.text for s in sentences[position + 1 : position + 1 + CONTEXT_AFTER]]
+        found.append(Context(" ".join(headlines + before), " ".join(after)))
+    return found
 
 
 @dataclass(frozen=True)
@@ -159,10 +165,9 @@ def build_prompts(
     """One prompt per (sentence, section), skipping pairs the router rules out, and headline
     lines unless ``headlines``."""
     prompts = []
-    for position, sentence in enumerate(sentences):
+    for sentence, context in zip(sentences, contexts(sentences), strict=True):
         if sentence.headline and not headlines:
             continue
-        context = context_of(sentences, position)
         for section in SECTIONS:
             if route and not may_hold(section, sentence):
                 continue

@@ -10,7 +10,7 @@ from summarizer.prompt import (
     Context,
     available_templates,
     build_prompts,
-    context_of,
+    contexts,
     mark_acronyms,
     may_hold,
     render,
@@ -68,7 +68,7 @@ ARTICLE = _sentences(
 def test_context_is_the_headline_two_sentences_before_and_one_after(
     position: int, before: str, after: str
 ) -> None:
-    assert context_of(ARTICLE, position) == Context(before, after)
+    assert contexts(ARTICLE)[position] == Context(before, after)
 
 
 def test_prompts_carry_their_sentences_context_from_v4_only() -> None:

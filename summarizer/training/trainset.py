@@ -21,7 +21,7 @@ from summarizer.annotations import (
 )
 from summarizer.fields import SECTION_FIELDS
 from summarizer.ground import align
-from summarizer.prompt import ACRONYM, NO_CONTEXT, Context, context_of, may_hold
+from summarizer.prompt import ACRONYM, NO_CONTEXT, Context, contexts, may_hold
 from summarizer.schema import SECTIONS, Section
 from summarizer.segment import Sentence
 
@@ -120,10 +120,10 @@ def examples_of(
     origin = f"{item.corpus}:{item.index if item.index is not None else item.id}"
     examples = []
     sentences = all_sentences_of(article_text(item))
-    for position, sentence in enumerate(sentences):
+    arounds = contexts(sentences) if context else [NO_CONTEXT] * len(sentences)
+    for sentence, around in zip(sentences, arounds, strict=True):
         if sentence.headline:
             continue
-        around = context_of(sentences, position) if context else NO_CONTEXT
         for section in SECTIONS:
             found = facts.get((sentence.text, section), [])
             if route and not found and not may_hold(section, sentence):

@@ -20,8 +20,11 @@ from summarizer.segment import Sentence
 from summarizer.similarity import cosine, tfidf
 
 MAX_FACTS = 6
-# The article's own sentences take at most this share of its length.
+# The article's own sentences take at most this share of its length...
 CONTEXT_SHARE = 0.25
+# ...and the whole summary, fact lines included, at most this share: a brief of a short
+# article must still be shorter than the article.
+SUMMARY_SHARE = 0.35
 # "56 of its fighters": a figure before people named by a possessive needs its "of".
 _POSSESSIVES = ("its ", "their ", "his ", "her ", "our ", "the ")
 # What an order requires reads as a thing ordered ("a curfew") or as what the bound must do.
@@ -30,9 +33,18 @@ _THING = re.compile(r"^(?:a|an|the|all|its|their)\s", re.IGNORECASE)
 
 def summarize(sentences: list[Sentence], records: dict[Section, list[Strict]]) -> str:
     """The lead and the article's most central sentences (who fights whom, what happened
-    where), then one line per fact; a line states one record's fields and nothing else."""
+    where), then one line per fact; a line states one record's fields and nothing else.
+    Lines after the first are added only while the summary stays within SUMMARY_SHARE of
+    the article."""
     context = context_sentences(sentences)
-    return " ".join([*context, *fact_lines(records, quoted=set(context))]).strip()
+    budget = SUMMARY_SHARE * sum(len(s.text) for s in _body(sentences)) - len(" ".join(context))
+    lines: list[str] = []
+    for line in fact_lines(records, quoted=set(context)):
+        if lines and len(line) >= budget:
+            break
+        lines.append(line)
+        budget -= len(line) + 1
+    return " ".join([*context, *lines]).strip()
 
 
 def fact_lines(
@@ -73,7 +85,7 @@ def context_sentences(sentences: list[Sentence]) -> list[str]:
     the default runtime has no encoder to reuse, and loading a second model for a few
     sentences would cost more than the rest of a short brief.
     """
-    body = [s for s in sentences if not s.headline] or sentences
+    body = _body(sentences)
     if not body:
         return []
     budget = max(len(body[0].text), CONTEXT_SHARE * sum(len(s.text) for s in body))
@@ -87,6 +99,10 @@ def context_sentences(sentences: list[Sentence]) -> list[str]:
             chosen.add(index)
             used += len(body[index].text)
     return [body[i].text for i in sorted(chosen)]
+
+
+def _body(sentences: list[Sentence]) -> list[Sentence]:
+    return [s for s in sentences if not s.headline] or sentences
 
 
 def _text(value: GroundedText | None) -> str:

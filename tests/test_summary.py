@@ -152,3 +152,51 @@ def test_order_lines_read_as_english(
         evidence=Span(start=0, end=len(sentence), text=sentence),
     )
     assert summarize([], _records("orders", record)) == f"{line}."
+
+
+def _article(lines: list[str]) -> list[Sentence]:
+    sentences, start = [], 0
+    for index, text in enumerate(lines):
+        sentences.append(Sentence(index, start, start + len(text), text, False))
+        start += len(text) + 1
+    return sentences
+
+
+def _casualties(sentences: list[Sentence]) -> dict[Section, list[Strict]]:
+    records: list[Strict] = [
+        Casualty(
+            count_text=_grounded(s.text, s.text.split()[2]),
+            who=_grounded(s.text, "villagers"),
+            outcome="killed",
+            evidence=Span(start=s.start, end=s.end, text=s.text),
+        )
+        for s in sentences
+    ]
+    return {s: records if s == "casualties" else [] for s in SECTIONS}
+
+
+FACTS = [
+    f"Police said {n} villagers were killed in {town}."
+    for n, town in [("12", "Adi"), ("30", "Bora"), ("7", "Chel"), ("19", "Doma")]
+]
+FILLER = [
+    f"The road to the {n}th village was closed by rain and rockfall for weeks."
+    for n in range(4, 40)
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "lines"),
+    [
+        # A short article: the lead and its first fact only, the rest would outgrow the article.
+        (FACTS, ["12 villagers killed."]),
+        # A long one has room for a line per fact.
+        (FACTS + FILLER, [f"{n} villagers killed." for n in ("12", "30", "7", "19")]),
+    ],
+)
+def test_fact_lines_stay_within_the_summary_share(body: list[str], lines: list[str]) -> None:
+    sentences = _article([LEAD, *body])
+    summary = summarize(sentences, _casualties(sentences[1 : 1 + len(FACTS)]))
+    assert summary.startswith(LEAD)
+    assert [line for line in lines if line in summary] == lines
+    assert summary.count("villagers killed.") == len(lines)

@@ -19,20 +19,14 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from summarizer.clean import clean
-from summarizer.fields import SECTION_FIELDS
+from summarizer.fields import CONTEXT_FIELDS, SECTION_FIELDS
 from summarizer.numbers import QUANTITY_WORD, figure_phrases
+from summarizer.prompt import CONTEXT_AFTER, CONTEXT_BEFORE
 from summarizer.rules import non_count_kind
 from summarizer.schema import Section
 from summarizer.segment import Sentence, segment
 
 LEE_FILES = {"lee_background": "lee_background.cor", "lee": "lee.cor"}
-
-
-# Fields whose value a reader may take from the sentences around the evidence (the headline,
-# the two sentences before it, the one after): the group an order binds named a sentence
-# earlier, the source of a figure, where escapees broke out from.
-CONTEXT_FIELDS = ("who", "origin", "according_to", "issued_by", "announced_by", "binds")
-CONTEXT_BEFORE, CONTEXT_AFTER = 2, 1
 
 
 class AnnotatedFact(BaseModel):

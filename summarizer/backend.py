@@ -31,6 +31,8 @@ class GenerationRequest:
     section: Section
     prompt: str
     source: str
+    # Texts beside ``source`` that context fields may copy from (templates from v5).
+    context: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -165,7 +167,7 @@ class HFBackend:
     def _rows(self, requests: Sequence[GenerationRequest]) -> list[RowConstraint] | None:
         if self.constraints is None:
             return None
-        return [self.constraints.row(r.section, r.source) for r in requests]
+        return [self.constraints.row(r.section, r.source, r.context) for r in requests]
 
     def _first_pass(
         self, requests: Sequence[GenerationRequest], input_ids: Sequence[list[int]]

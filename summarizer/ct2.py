@@ -275,7 +275,7 @@ class CT2Backend:
         source = self._tokens(ids)
         if not self.constrained:
             return _Row(source, ids, None, mapped=True)
-        constraint = self.constraints.row(request.section, request.source)
+        constraint = self.constraints.row(request.section, request.source, request.context)
         replay = ConstraintReplay(constraint, self._eos, self._vocab, self.config.record_bias)
         mapped = constraint.vocabulary <= self._mappable.intersection(ids).union(self._always)
         return _Row(source, ids, replay, mapped, state=constraint.initial())

@@ -25,6 +25,9 @@ class FieldSpec:
 OUTCOMES: tuple[str, ...] = get_args(Outcome)
 ORDER_KINDS: tuple[str, ...] = get_args(OrderKind)
 YES_NO = ("yes", "no")
+# Fields whose value may be copied from the sentence's context (guide rule 24): who, from
+# where, and who said or decided; never a count, a requirement, a time or a choice.
+CONTEXT_FIELDS = frozenset(("who", "origin", "according_to", "issued_by", "announced_by", "binds"))
 
 SECTION_FIELDS: dict[Section, tuple[FieldSpec, ...]] = {
     "orders": (

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from summarizer.fields import SECTION_FIELDS, choice_value
+from summarizer.fields import CONTEXT_FIELDS, SECTION_FIELDS, choice_value
 from summarizer.numbers import parse_count, whole_count
 from summarizer.schema import (
     RECORD_TYPES,
@@ -101,6 +102,18 @@ def align(value: str, text: str) -> Match | None:
     return Match(start, end, "fuzzy")
 
 
+def _in_context(
+    value: str, sentence: Sentence, around: Sequence[Sentence]
+) -> tuple[Sentence, Match | None]:
+    """The nearest context sentence that holds ``value`` exactly or after normalisation:
+    the decoder copies context values token for token, so a fuzzy match is not one."""
+    for other in sorted(around, key=lambda s: abs(s.index - sentence.index)):
+        match = align(value, other.text)
+        if match is not None and match.alignment != "fuzzy":
+            return other, match
+    return sentence, None
+
+
 def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
     while start > 0 and text[start - 1].isalnum():
         start -= 1
@@ -121,11 +134,15 @@ def ground_record(item: SentenceRecord, article: str) -> tuple[Strict | None, li
         if spec.kind == "choice":
             fields[spec.name] = choice_value(spec, value)
             continue
-        match = align(value, sentence.text)
+        where, match = sentence, align(value, sentence.text)
+        if match is None and spec.name in CONTEXT_FIELDS:
+            where, match = _in_context(value, sentence, item.around)
         if match is None:
             reason = "not found in its sentence"
             if any(c.isdigit() for c in value):
                 reason = "number not found verbatim in its sentence"
+            elif spec.name in CONTEXT_FIELDS and item.around:
+                reason = "not found in its sentence or its context"
             dropped.append(
                 Dropped(section=record.section, field=spec.name, value=value, reason=reason)
             )
@@ -135,7 +152,7 @@ def ground_record(item: SentenceRecord, article: str) -> tuple[Strict | None, li
         start, end = match.start, match.end
         if spec.kind == "count":
             start, end = whole_count(sentence.text, start, end)
-        start, end = sentence.start + start, sentence.start + end
+        start, end = where.start + start, where.start + end
         grounded = GroundedText(
             start=start, end=end, text=article[start:end], alignment=match.alignment
         )

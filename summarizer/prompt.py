@@ -73,12 +73,16 @@ CONTEXT_BEFORE = 2
 CONTEXT_AFTER = 1
 # The first template version that shows the context.
 CONTEXT_VERSION = 4
+# The first whose context fields may copy their value from the context (guide rule 24).
+CONTEXT_VALUES_VERSION = 5
 
 
 @dataclass(frozen=True)
 class Context:
     before: str
     after: str
+    # The sentences ``before`` and ``after`` are joined from, in article order.
+    sentences: tuple[Sentence, ...] = ()
 
 
 NO_CONTEXT = Context("", "")
@@ -89,14 +93,20 @@ def contexts(sentences: Sequence[Sentence]) -> list[Context]:
     sentences before it, and the ``CONTEXT_AFTER`` after it. The headline lines before the
     window are collected once as the window moves, not searched again for every sentence."""
     found: list[Context] = []
-    headlines: list[str] = []
+    headlines: list[Sentence] = []
     for position in range(len(sentences)):
         first = max(0, position - CONTEXT_BEFORE)
         if first > 0 and sentences[first - 1].headline:  # the line that just left the window
-            headlines.append(sentences[first - 1].text)
-        before = [s.text for s in sentences[first:position]]
-        after = [s.text for s in sentences[position + 1 : position + 1 + CONTEXT_AFTER]]
-        found.append(Context(" ".join(headlines + before), " ".join(after)))
+            headlines.append(sentences[first - 1])
+        before = [*headlines, *sentences[first:position]]
+        after = sentences[position + 1 : position + 1 + CONTEXT_AFTER]
+        found.append(
+            Context(
+                " ".join(s.text for s in before),
+                " ".join(s.text for s in after),
+                (*before, *after),
+            )
+        )
     return found
 
 
@@ -106,6 +116,12 @@ class Prompt:
     sentence: Sentence
     text: str
     template: TemplateRef
+    # The texts a value may be copied from besides the sentence (templates from v5).
+    context: Context = NO_CONTEXT
+
+    @property
+    def copy_sources(self) -> tuple[str, ...]:
+        return copy_sources(self.context, self.template.version)
 
 
 def template_dir() -> Path:
@@ -174,8 +190,13 @@ def build_prompts(
             name = section_template(section)
             ref, _ = load_template(name, version)
             text = render_sentence(name, version, sentence.text, context)
-            prompts.append(Prompt(section, sentence, text, ref))
+            prompts.append(Prompt(section, sentence, text, ref, context))
     return prompts
+
+
+def copy_sources(context: Context, version: int) -> tuple[str, ...]:
+    """The context texts a value may be copied from under templates of ``version``."""
+    return (context.before, context.after) if version >= CONTEXT_VALUES_VERSION else ()
 
 
 def render_sentence(name: str, version: int, sentence: str, context: Context) -> str:

@@ -125,6 +125,8 @@ class SentenceRecord:
 
     record: RawRecord
     sentence: Sentence
+    # Sentences a context field's value may come from (templates from v5), else none.
+    around: tuple[Sentence, ...] = ()
 
 
 def parse_all(
@@ -134,6 +136,7 @@ def parse_all(
     failures: list[ParseFailure] = []
     for prompt, output in zip(prompts, outputs, strict=True):
         parsed, failed = parse_output(prompt.section, output)
-        records.extend(SentenceRecord(r, prompt.sentence) for r in parsed)
+        around = prompt.context.sentences if prompt.copy_sources else ()
+        records.extend(SentenceRecord(r, prompt.sentence, around) for r in parsed)
         failures.extend(failed)
     return records, failures

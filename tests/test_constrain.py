@@ -16,7 +16,7 @@ from summarizer.decoding.source import SpanLimits
 from summarizer.ground import align
 from summarizer.schema import Section
 from summarizer.target_format import parse_output
-from summarizer.training.targets import target_ids
+from summarizer.training.targets import ContextSpan, target_ids
 from tests.conftest import SHIPPED_MODEL
 
 pytestmark = pytest.mark.model
@@ -236,3 +236,24 @@ def test_a_copied_value_never_splits_a_hyphenated_word_or_initials(
     first = next(i for i, (s, e) in enumerate(source.offsets) if s <= begin < e)
     last = next(i for i, (s, e) in enumerate(source.offsets) if s < finish <= e)
     assert (source.can_start[first], source.can_end[last]) == (starts, ends)
+
+
+CAUGHT = "Eleven were caught by nightfall."
+CONTEXT = ("Police in Tamu said 30 inmates broke out of the district jail on Friday.", "")
+
+
+def test_context_fields_may_copy_from_the_context_and_other_fields_may_not(
+    factory: ConstraintFactory,
+) -> None:
+    before = CONTEXT[0]
+    who = ContextSpan(0, before.index("inmates"), before.index("inmates") + len("inmates"))
+    record = {"count": (0, 6), "who": who, "recaptured": "yes"}
+    ids = target_ids(factory, "escapes", CAUGHT, [record], CONTEXT)
+    assert _accepts(factory.row("escapes", CAUGHT, CONTEXT), ids)
+    assert not _accepts(factory.row("escapes", CAUGHT), ids)
+    records, _ = parse_output("escapes", factory.tokenizer.decode(ids, skip_special_tokens=True))
+    assert records[0].values["who"] == "inmates"
+    # A count is never read from the context: '30' there cannot be this record's figure.
+    thirty = ContextSpan(0, before.index("30"), before.index("30") + 2)
+    ids = target_ids(factory, "escapes", CAUGHT, [{"count": thirty}], CONTEXT)
+    assert not _accepts(factory.row("escapes", CAUGHT, CONTEXT), ids)

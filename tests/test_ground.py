@@ -221,3 +221,67 @@ def test_denied_orders_are_not_reported(text: str, requires: str, kept: bool) ->
     assert (record is not None) == kept
     if not kept:
         assert [(d.field, d.reason) for d in dropped] == [("requires", "negated in its sentence")]
+
+
+def _article(*texts: str) -> tuple[str, list[Sentence]]:
+    sentences, start = [], 0
+    for index, text in enumerate(texts):
+        sentences.append(Sentence(index, start, start + len(text), text, False))
+        start += len(text) + 1
+    return " ".join(texts), sentences
+
+
+@pytest.mark.parametrize(
+    ("values", "grounded", "dropped"),
+    [
+        # who and source from the sentences before: offsets into those sentences.
+        (
+            {"who": "inmates", "according_to": "Police in Tamu"},
+            {"who": (0, "inmates"), "according_to": (0, "Police in Tamu")},
+            [],
+        ),
+        # The nearest mention wins: 'the guards' is one sentence away, before and after; the
+        # one before comes first.
+        ({"who": "the guards"}, {"who": (1, "the guards")}, []),
+        # A word of the sentence itself is grounded there, not in its context.
+        ({"who": "Eleven"}, {"who": (2, "Eleven")}, []),
+        # Not in the window: dropped, and the reason says where it was looked for.
+        ({"who": "sailors"}, {}, [("who", "not found in its sentence or its context")]),
+        # Fuzzy copies are not context values: the decoder copies those exactly.
+        ({"who": "inmate"}, {}, [("who", "not found in its sentence or its context")]),
+    ],
+)
+def test_context_values_are_grounded_in_the_nearest_context_sentence(
+    values: dict[str, str],
+    grounded: dict[str, tuple[int, str]],
+    dropped: list[tuple[str, str]],
+) -> None:
+    article, sentences = _article(
+        "Police in Tamu said 30 inmates broke out of the district jail.",
+        "Three of them had overpowered the guards with knives.",
+        "Eleven were caught by nightfall.",
+        "Two of the guards were hurt.",
+    )
+    caught = sentences[2]
+    raw = RawRecord("escapes", {"count": "Eleven", "origin": None, "recaptured": "yes", **values})
+    around = (sentences[0], sentences[1], sentences[3])
+    record, lost = ground_record(SentenceRecord(raw, caught, around), article)
+    assert record is not None
+    for name, (index, text) in grounded.items():
+        value = getattr(record, name)
+        where = sentences[index]
+        assert (value.text, where.start <= value.start, value.end <= where.end) == (
+            text,
+            True,
+            True,
+        )
+        assert article[value.start : value.end] == text
+    assert [(d.field, d.reason) for d in lost] == dropped
+
+
+def test_only_context_fields_are_looked_up_in_the_context() -> None:
+    article, sentences = _article("Officials imposed a curfew on Friday.", "It was lifted.")
+    raw = RawRecord("orders", {"kind": "curfew", "requires": "a curfew"})
+    record, lost = ground_record(SentenceRecord(raw, sentences[1], (sentences[0],)), article)
+    assert record is None
+    assert [(d.field, d.reason) for d in lost] == [("requires", "not found in its sentence")]

@@ -6,7 +6,7 @@ import pytest
 
 from summarizer.backend import GenerationRequest, ScriptedBackend
 from summarizer.clean import clean
-from summarizer.ingest import read_article
+from summarizer.ingest import Article, read_article
 from summarizer.pipeline import Pipeline, PipelineConfig
 from summarizer.schema import SECTIONS, Brief, GroundedText, Span, Strict
 from summarizer.segment import iter_sentences
@@ -171,3 +171,43 @@ def test_a_restated_fact_keeps_every_sentence_that_states_it() -> None:
     record = _brief_stating_440_twice().casualties[0]
     start = len(read_article(LONG_SEED).text) + 2
     assert [(s.start, s.end) for s in record.also_in] == [(start, start + len(KILLED))]
+
+
+CONTEXT_ARTICLE = (
+    "Police in Tamu said 30 inmates broke out of the district jail on Friday. "
+    "Eleven were recaptured by nightfall."
+)
+CAUGHT = "Eleven were recaptured by nightfall."
+CAUGHT_OUTPUT = (
+    "count: Eleven; who: inmates; origin: -; according to: Police in Tamu; recaptured: yes"
+)
+
+
+@pytest.mark.parametrize(
+    ("version", "sources", "who"),
+    [
+        # v5: the request carries the context texts, and the values copied from them are
+        # grounded in the sentence before, with offsets into the article.
+        (
+            5,
+            ("Police in Tamu said 30 inmates broke out of the district jail on Friday.", ""),
+            "inmates",
+        ),
+        # v4 shows the context read-only: no copy sources, and a value only the context
+        # holds is dropped.
+        (4, (), None),
+    ],
+)
+def test_context_values_from_v5_on(version: int, sources: tuple[str, ...], who: str | None) -> None:
+    backend = ScriptedBackend({("escapes", CAUGHT): CAUGHT_OUTPUT})
+    pipeline = Pipeline(backend, PipelineConfig(template_version=version))
+    brief = pipeline.brief(Article(text=CONTEXT_ARTICLE, source="t"))
+    (request,) = [r for r in backend.calls if r.section == "escapes" and r.source == CAUGHT]
+    assert request.context == sources
+    (caught,) = [e for e in brief.escapes if e.count == 11]
+    assert (caught.who.text if caught.who else None) == who
+    if who is not None:
+        assert caught.who is not None and caught.according_to is not None
+        assert CONTEXT_ARTICLE[caught.who.start : caught.who.end] == "inmates"
+        assert caught.who.end < caught.evidence.start
+        assert caught.according_to.text == "Police in Tamu"

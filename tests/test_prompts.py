@@ -31,7 +31,7 @@ BEFORE = "TRIPOLI, Libya (AP) - Fighting spread on Sunday. The UN urged calm."
 AFTER = "Aid groups said they could not reach the area."
 
 
-@pytest.mark.parametrize("version", [1, 2, 3, 4])
+@pytest.mark.parametrize("version", [1, 2, 3, 4, 5])
 @pytest.mark.parametrize("section", SECTIONS)
 def test_rendered_prompt_matches_golden(section: str, version: int) -> None:
     context = Context(BEFORE, AFTER)
@@ -68,7 +68,10 @@ ARTICLE = _sentences(
 def test_context_is_the_headline_two_sentences_before_and_one_after(
     position: int, before: str, after: str
 ) -> None:
-    assert contexts(ARTICLE)[position] == Context(before, after)
+    context = contexts(ARTICLE)[position]
+    assert (context.before, context.after) == (before, after)
+    joined = [s.text for s in context.sentences]
+    assert " ".join(joined) == " ".join(filter(None, (before, after)))
 
 
 def test_prompts_carry_their_sentences_context_from_v4_only() -> None:
@@ -100,7 +103,7 @@ def test_acronyms_are_marked_for_an_uncased_model(text: str, marked: str) -> Non
 
 def test_every_section_has_versioned_templates() -> None:
     assert available_templates() == sorted(
-        f"extract_{s}.v{v}.jinja" for s in SECTIONS for v in (1, 2, 3, 4)
+        f"extract_{s}.v{v}.jinja" for s in SECTIONS for v in (1, 2, 3, 4, 5)
     )
 
 

@@ -13,6 +13,7 @@ import pytest
 from summarizer.annotations import AnnotatedArticle
 from summarizer.backend import BackendConfig, HFBackend
 from summarizer.prompt import ACRONYM_MARK, NO_CONTEXT, Context, mark_acronyms
+from summarizer.training.targets import ContextSpan
 from summarizer.training.trainset import ACRONYMS, SentenceExample, augment, examples_of
 
 TEXT = (
@@ -94,7 +95,8 @@ def test_examples_carry_context_only_when_asked() -> None:
     plain = {e.sentence: e.context for e in examples_of(ARTICLE)}
     assert set(plain.values()) == {NO_CONTEXT}
     around = {e.sentence: e.context for e in examples_of(ARTICLE, context=True)}
-    assert around["Officials said four firefighters were injured."] == Context(
+    context = around["Officials said four firefighters were injured."]
+    assert (context.before, context.after) == (
         "Police in Velora said 1,250 people were evacuated from Marrow Bay on Monday.",
         "The mayor, Ana Kessler, ordered residents of Marrow Bay to leave.",
     )
@@ -184,7 +186,7 @@ def _tiny_train_config(tmp_path: Path, **overrides: Any) -> Any:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("bfloat16_autocast", "version"), [(False, 2), (True, 4)])
+@pytest.mark.parametrize(("bfloat16_autocast", "version"), [(False, 2), (True, 4), (True, 5)])
 def test_a_trained_model_records_its_template_version(
     tmp_path: Path, bfloat16_autocast: bool, version: int
 ) -> None:
@@ -296,3 +298,83 @@ def test_a_checkpoint_from_another_config_is_refused(tmp_path: Path) -> None:
     torch.save({"config": "something else"}, config.output / training.CHECKPOINT)
     with pytest.raises(ConfigError, match="another training config"):
         training.train(config)
+
+
+# Guide rule 24: the second sentence leaves out who escaped and who said so; its context
+# names both.
+ESCAPE_TEXT = (
+    "Police in Tamu said 30 inmates broke out of the district jail on Friday. "
+    "Eleven were caught by nightfall."
+)
+ESCAPE_ARTICLE = AnnotatedArticle.model_validate(
+    {
+        "corpus": "synthetic",
+        "id": "t-2",
+        "text": ESCAPE_TEXT,
+        "facts": [
+            {
+                "section": "escapes",
+                "evidence": "Eleven were caught by nightfall.",
+                "fields": {"count": "Eleven", "recaptured": "yes"},
+                "context": {"who": "inmates", "according_to": "Police in Tamu"},
+            }
+        ],
+    }
+)
+
+
+def _context_values(example: SentenceExample) -> dict[str, str]:
+    texts = (example.context.before, example.context.after)
+    return {
+        name: texts[v.text][v.start : v.end]
+        for record in example.records
+        for name, v in record.items()
+        if isinstance(v, ContextSpan)
+    }
+
+
+def _caught(**options: bool) -> SentenceExample:
+    return next(
+        e
+        for e in examples_of(ESCAPE_ARTICLE, **options)
+        if e.section == "escapes" and e.sentence.startswith("Eleven")
+    )
+
+
+def test_context_values_are_targets_only_when_asked() -> None:
+    assert _context_values(_caught(context=True)) == {}
+    assert _context_values(_caught(context=True, context_values=True)) == {
+        "who": "inmates",
+        "according_to": "Police in Tamu",
+    }
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_augmentation_keeps_context_values_on_the_changed_context(seed: int) -> None:
+    example = _caught(context=True, context_values=True)
+    changed = augment(example, ["Port Lanning", "Quillon"], random.Random(seed))
+    values = _context_values(changed)
+    assert values["who"] == "inmates"
+    source = values["according_to"]
+    assert source.startswith("Police in ") and source in changed.context.before
+
+
+@pytest.mark.parametrize(("version", "copied"), [(4, False), (5, True)])
+def test_v5_targets_copy_context_values_and_v4_targets_do_not(
+    tmp_path: Path, tiny_backend: HFBackend, version: int, copied: bool
+) -> None:
+    from summarizer.decoding.factory import ConstraintFactory
+    from summarizer.decoding.source import SpanLimits
+    from summarizer.training.train import encode
+
+    tokenizer = tiny_backend.tokenizer
+    config = _tiny_train_config(tmp_path, template_version=version)
+    examples = [
+        e
+        for e in examples_of(ESCAPE_ARTICLE, context=True, context_values=version >= 5)
+        if e.records
+    ]
+    (encoded,) = encode(examples, tokenizer, ConstraintFactory(tokenizer, SpanLimits()), config)
+    target = tokenizer.decode(encoded.labels, skip_special_tokens=True)
+    assert ("Police in Tamu" in target) is copied
+    assert ("inmates" in target) is copied

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from summarizer.decoding.grammar import SectionGrammar
 from summarizer.decoding.source import COUNT_LEAD_WORDS, SourceTokens
+from summarizer.fields import CONTEXT_FIELDS
 
 
 @dataclass(frozen=True)
@@ -179,10 +180,47 @@ class _SourceSpans:
         return ("span", None, (kept, length + 1)) if kept else None
 
 
-class RowConstraint:
-    """What one output row may contain next, given the tokens it has so far."""
+class _AnySpans:
+    """A span of any one of several sources: the sentence, or one of its context texts.
 
-    def __init__(self, grammar: SectionGrammar, source: SourceTokens) -> None:
+    The state holds each source's own state, None where that source can no longer match.
+    """
+
+    def __init__(self, sources: Sequence[_SourceSpans]) -> None:
+        self.sources = list(sources)
+
+    def initial(self) -> tuple[Any, ...]:
+        return tuple(source.initial() for source in self.sources)
+
+    def allowed(self, state: tuple[Any, ...]) -> set[int]:
+        return set().union(
+            *(m.allowed(s) for m, s in zip(self.sources, state, strict=True) if s is not None)
+        )
+
+    def complete(self, state: tuple[Any, ...]) -> bool:
+        return any(m.complete(s) for m, s in zip(self.sources, state, strict=True) if s is not None)
+
+    def advance(self, state: tuple[Any, ...], token: int) -> tuple[Any, ...] | None:
+        moved = tuple(
+            None if s is None else m.advance(s, token)
+            for m, s in zip(self.sources, state, strict=True)
+        )
+        return None if all(s is None for s in moved) else moved
+
+
+class RowConstraint:
+    """What one output row may contain next, given the tokens it has so far.
+
+    ``context`` holds the texts around the sentence (templates from v5): a field of
+    ``CONTEXT_FIELDS`` may copy its value from them as well as from the sentence.
+    """
+
+    def __init__(
+        self,
+        grammar: SectionGrammar,
+        source: SourceTokens,
+        context: Sequence[SourceTokens] = (),
+    ) -> None:
         self.grammar = grammar
         self.matchers: list[_ValueMatcher] = []
         for spec in grammar.fields:
@@ -190,22 +228,29 @@ class RowConstraint:
             if spec.kind == "choice":
                 options = [*grammar.choices[spec.name], *([absent] if absent else [])]
                 self.matchers.append(_Sequences(options))
+                continue
+            limit = (
+                grammar.limits.count_tokens
+                if spec.kind == "count"
+                else (grammar.limits.text_tokens)
+            )
+            quantity = spec.kind == "count"
+            spans = _SourceSpans(source, absent, limit, quantity)
+            if context and spec.name in CONTEXT_FIELDS:
+                around = [_SourceSpans(text, absent, limit, quantity) for text in context]
+                self.matchers.append(_AnySpans([spans, *around]))
             else:
-                limit = (
-                    grammar.limits.count_tokens
-                    if spec.kind == "count"
-                    else (grammar.limits.text_tokens)
-                )
-                self.matchers.append(
-                    _SourceSpans(source, absent, limit, quantity=spec.kind == "count")
-                )
+                self.matchers.append(spans)
         self._start = _Sequences([(*grammar.none, grammar.eos), grammar.first_label])
         self.source = source
+        self.context = tuple(context)
 
     @cached_property
     def vocabulary(self) -> frozenset[int]:
-        """Every token id this row could ever allow: its sentence's and the format's."""
-        return frozenset(self.source.ids) | self.grammar.literal_ids
+        """Every token id this row could ever allow: its sentence's, its context's and the
+        format's."""
+        ids = frozenset(self.source.ids).union(*(text.ids for text in self.context))
+        return ids | self.grammar.literal_ids
 
     def initial(self) -> State:
         return Start(self._start.initial())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from transformers import PreTrainedTokenizerBase
 
 from summarizer.decoding.automaton import RowConstraint
@@ -29,5 +31,7 @@ class ConstraintFactory:
     def source(self, text: str) -> SourceTokens:
         return SourceTokens(self.tokenizer, text, self._banned)
 
-    def row(self, section: Section, sentence: str) -> RowConstraint:
-        return RowConstraint(self.grammars[section], self.source(sentence))
+    def row(self, section: Section, sentence: str, context: Sequence[str] = ()) -> RowConstraint:
+        """The constraint of one row; ``context`` texts are copy sources for context fields."""
+        around = [self.source(text) for text in context if text]
+        return RowConstraint(self.grammars[section], self.source(sentence), around)

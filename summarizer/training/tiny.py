@@ -49,7 +49,11 @@ def build_tiny_model(out: Path, extra_text: Iterable[str] = (), seed: int = 0) -
 
     from summarizer.training.warmstart import t5_from_scratch
 
-    texts = [p.read_text(encoding="utf-8") for p in sorted(template_dir().glob("*.jinja"))]
+    # One copy of each text: a version that only changes what the targets may copy (v5)
+    # repeats its predecessor word for word and must not shift the vocabulary.
+    texts = list(
+        dict.fromkeys(p.read_text(encoding="utf-8") for p in sorted(template_dir().glob("*.jinja")))
+    )
     tokenizer = train_tokenizer([*texts, *format_vocabulary(), *extra_text])
     torch.manual_seed(seed)
     model = t5_from_scratch(tokenizer, d_model=64, layers=2)

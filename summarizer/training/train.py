@@ -24,7 +24,13 @@ from summarizer.backend import MODEL_CARD_DATA
 from summarizer.decoding.factory import ConstraintFactory
 from summarizer.decoding.source import SpanLimits
 from summarizer.errors import ConfigError
-from summarizer.prompt import CONTEXT_VERSION, render_sentence, section_template
+from summarizer.prompt import (
+    CONTEXT_VALUES_VERSION,
+    CONTEXT_VERSION,
+    copy_sources,
+    render_sentence,
+    section_template,
+)
 from summarizer.training.targets import target_ids
 from summarizer.training.tiny import format_vocabulary, train_tokenizer
 from summarizer.training.trainset import SentenceExample, augment, examples_of, name_pool
@@ -161,7 +167,13 @@ def encode(
         name = section_template(example.section)
         prompt = render_sentence(name, version, example.sentence, example.context)
         input_ids = tokenizer(prompt, truncation=True, max_length=limit)["input_ids"]
-        labels = target_ids(factory, example.section, example.sentence, list(example.records))
+        labels = target_ids(
+            factory,
+            example.section,
+            example.sentence,
+            list(example.records),
+            copy_sources(example.context, version),
+        )
         encoded.append(Encoded(input_ids, labels))
     return encoded
 
@@ -304,7 +316,12 @@ def train(config: TrainConfig) -> dict[str, Any]:
     factory = ConstraintFactory(tokenizer, SpanLimits())
     literals = torch.tensor(sorted(factory.literal_ids()))
     context = config.template_version >= CONTEXT_VERSION
-    base = [example for item in train_items for example in examples_of(item, context=context)]
+    values = config.template_version >= CONTEXT_VALUES_VERSION
+    base = [
+        example
+        for item in train_items
+        for example in examples_of(item, context=context, context_values=values)
+    ]
     names = name_pool(train_items)
     augmentation = random.Random(config.seed)
     steps_per_epoch = math.ceil(

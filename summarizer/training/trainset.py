@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from summarizer.annotations import (
@@ -24,8 +24,9 @@ from summarizer.ground import align
 from summarizer.prompt import ACRONYM, NO_CONTEXT, Context, contexts, may_hold
 from summarizer.schema import SECTIONS, Section
 from summarizer.segment import Sentence
+from summarizer.training.targets import ContextSpan, TargetValue
 
-Value = str | tuple[int, int]
+Value = TargetValue
 _NUMBER = re.compile(
     r"(?<![\w.,])\d{1,3}(?:,\d{3})+(?![\w,])"  # 1,250
     r"|(?<![\w.,])\d+(?![\w.,]\d)"  # 440
@@ -87,11 +88,15 @@ class SentenceExample:
     sentence: str
     records: tuple[dict[str, Value], ...]
     origin: str
-    # Read-only context shown by templates from v4; values are copied from ``sentence`` only.
+    # Context shown by templates from v4; from v5 context fields may copy values from it.
     context: Context = NO_CONTEXT
 
 
-def _record(fact: AnnotatedFact, sentence: str) -> dict[str, Value] | None:
+def _record(
+    fact: AnnotatedFact, sentence: str, context: Context | None = None
+) -> dict[str, Value] | None:
+    """The fact's target values; with a ``context``, its context values too (those not
+    found there verbatim are left out)."""
     values: dict[str, Value] = {}
     kinds = {spec.name: spec.kind for spec in SECTION_FIELDS[fact.section]}
     for name, value in fact.fields.items():
@@ -102,7 +107,20 @@ def _record(fact: AnnotatedFact, sentence: str) -> dict[str, Value] | None:
         if match is None or match.alignment != "exact":
             return None
         values[name] = (match.start, match.end)
+    if context is not None:
+        for name, value in fact.context.items():
+            if (span := _in_context(value, context)) is not None:
+                values[name] = span
     return values
+
+
+def _in_context(value: str, context: Context) -> ContextSpan | None:
+    """Where ``value`` stands in the context, the nearest text first (before, then after)."""
+    for where, text in enumerate((context.before, context.after)):
+        match = align(value, text)
+        if match is not None and match.alignment == "exact":
+            return ContextSpan(where, match.start, match.end)
+    return None
 
 
 def _first_offset(record: dict[str, Value]) -> int:
@@ -110,10 +128,11 @@ def _first_offset(record: dict[str, Value]) -> int:
 
 
 def examples_of(
-    item: AnnotatedArticle, route: bool = True, context: bool = False
+    item: AnnotatedArticle, route: bool = True, context: bool = False, context_values: bool = False
 ) -> list[SentenceExample]:
     """Every (sentence, section) pair the router passes, plus every annotated one, with its
-    context where ``context`` (left empty otherwise, so augmentation draws nothing for it)."""
+    context where ``context`` (left empty otherwise, so augmentation draws nothing for it),
+    and the facts' values from that context where ``context_values``."""
     facts: dict[tuple[str, Section], list[AnnotatedFact]] = defaultdict(list)
     for fact in item.facts:
         facts[(fact.evidence, fact.section)].append(fact)
@@ -128,7 +147,8 @@ def examples_of(
             found = facts.get((sentence.text, section), [])
             if route and not found and not may_hold(section, sentence):
                 continue
-            records = [r for f in found if (r := _record(f, sentence.text)) is not None]
+            source = around if context_values else None
+            records = [r for f in found if (r := _record(f, sentence.text, source)) is not None]
             records.sort(key=_first_offset)
             where = f"{origin}#{sentence.index}"
             examples.append(SentenceExample(section, sentence.text, tuple(records), where, around))
@@ -211,33 +231,61 @@ def _apply(text: str, edits: list[_Edit]) -> str:
 
 def augment(example: SentenceExample, names: Sequence[str], rng: random.Random) -> SentenceExample:
     """The example with numbers and names swapped in the sentence and its targets alike, and
-    the same names swapped in its context."""
-    spans = [v for record in example.records for v in record.values() if isinstance(v, tuple)]
+    the same names swapped in its context and the values copied from it."""
     chosen: dict[str, str | None] = {}
-    edits = [e for e in _edits(example.sentence, names, rng, chosen) if not _crosses(e, spans)]
+    texts = (example.sentence, example.context.before, example.context.after)
+    rewritten = [
+        _rewrite(text, _spans_in(example.records, where), names, rng, chosen)
+        for where, text in enumerate(texts)
+    ]
+
+    def moved(value: Value) -> Value:
+        if isinstance(value, ContextSpan):
+            shift = rewritten[1 + value.text][1]
+            return ContextSpan(value.text, shift(value.start), shift(value.end))
+        if isinstance(value, tuple):
+            return rewritten[0][1](value[0]), rewritten[0][1](value[1])
+        return value
+
+    records = tuple({name: moved(v) for name, v in record.items()} for record in example.records)
+    (sentence, _), (before, _), (after, _) = rewritten
+    return replace(
+        example,
+        sentence=sentence,
+        records=records,
+        origin=example.origin + "+aug",
+        context=Context(before, after),
+    )
+
+
+def _spans_in(records: Sequence[dict[str, Value]], where: int) -> list[tuple[int, int]]:
+    """The copied ranges of one text: 0 the sentence, 1 the context before, 2 the after."""
+    spans = []
+    for record in records:
+        for value in record.values():
+            if isinstance(value, ContextSpan) and value.text + 1 == where:
+                spans.append((value.start, value.end))
+            elif isinstance(value, tuple) and where == 0:
+                spans.append(value)
+    return spans
+
+
+def _rewrite(
+    text: str,
+    spans: list[tuple[int, int]],
+    names: Sequence[str],
+    rng: random.Random,
+    chosen: dict[str, str | None],
+) -> tuple[str, Callable[[int], int]]:
+    """``text`` with its numbers and names swapped, never across a copied span, and where
+    each offset of the old text moved to."""
+    edits = [e for e in _edits(text, names, rng, chosen) if not _crosses(e, spans)]
 
     def moved(offset: int) -> int:
         # Edits never cross a span, so every edit that ends by ``offset`` lies before it.
         return offset + sum(len(e.text) - (e.end - e.start) for e in edits if e.end <= offset)
 
-    records = tuple(
-        {
-            name: (moved(v[0]), moved(v[1])) if isinstance(v, tuple) else v
-            for name, v in record.items()
-        }
-        for record in example.records
-    )
-    before, after = (
-        _apply(text, _edits(text, names, rng, chosen))
-        for text in (example.context.before, example.context.after)
-    )
-    return replace(
-        example,
-        sentence=_apply(example.sentence, edits),
-        records=records,
-        origin=example.origin + "+aug",
-        context=Context(before, after),
-    )
+    return _apply(text, edits), moved
 
 
 def name_pool(items: Iterable[AnnotatedArticle]) -> list[str]:

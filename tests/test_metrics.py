@@ -143,3 +143,53 @@ def test_annotated_totals_reach_the_reference() -> None:
         3,
         1,
     )
+
+
+CAUGHT = "Eleven were recaptured by nightfall."
+
+
+def _escape(who: str | None, per: str | None) -> dict[str, Any]:
+    return {
+        "count": 11,
+        "count_text": {"text": "Eleven"},
+        "who": {"text": who} if who else None,
+        "according_to": {"text": per} if per else None,
+        "recaptured": True,
+    }
+
+
+@pytest.mark.parametrize(
+    ("records", "recall", "context"),
+    [
+        # The matched record carries both context values.
+        ([_escape("inmates", "Police in Tamu")], 1.0, (2, 2)),
+        # It carries one: the fact still matches on its own fields.
+        ([_escape("inmates", None)], 1.0, (2, 1)),
+        ([_escape(None, None)], 1.0, (2, 0)),
+        # No record matches: the context values count as expected and not found.
+        ([], 0.0, (2, 0)),
+    ],
+)
+def test_context_values_are_scored_apart_on_the_matched_record(
+    records: list[dict[str, Any]], recall: float, context: tuple[int, int]
+) -> None:
+    item = AnnotatedArticle.model_validate(
+        {
+            "corpus": "synthetic",
+            "id": "c-1",
+            "text": f"Police in Tamu said 30 inmates broke out of the jail. {CAUGHT}",
+            "facts": [
+                {
+                    "section": "escapes",
+                    "evidence": CAUGHT,
+                    "fields": {"count": "Eleven", "recaptured": "yes"},
+                    "context": {"who": "inmates", "according_to": "Police in Tamu"},
+                }
+            ],
+        }
+    )
+    reference = reference_from_annotation(item, "c-1")
+    scored = score_brief({"escapes": records}, reference)
+    assert scored["recall"] == recall
+    found = aggregate([scored])["context_values"]
+    assert (found["expected"], found["matched"]) == context

@@ -43,7 +43,14 @@ class ReferenceBrief(BaseModel):
     totals: ReferenceTotals | None = None
 
     def expected(self, section: Section) -> list[dict[str, Any]]:
-        return [fact.model_dump(exclude={"evidence"}) for fact in self.facts.get(section, [])]
+        """The fields each fact of ``section`` is matched on (its context values are scored
+        apart, on the records that match it)."""
+        return [
+            fact.model_dump(exclude={"evidence", "context"}) for fact in self.facts.get(section, [])
+        ]
+
+    def context_values(self, section: Section) -> list[dict[str, str]]:
+        return [getattr(fact, "context", None) or {} for fact in self.facts.get(section, [])]
 
 
 def _fold(text: str) -> str:
@@ -108,17 +115,28 @@ def totals(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 
 def _match(
     expected: list[dict[str, Any]], predicted: list[dict[str, Any]]
-) -> tuple[list[int], list[int]]:
-    """Greedy one-to-one matching: (indices of missed facts, indices of unused predictions)."""
+) -> dict[int, int | None]:
+    """Greedy one-to-one matching: each fact's prediction, None for a missed fact."""
     unused = list(range(len(predicted)))
-    missed = []
+    found: dict[int, int | None] = {}
     for index, fact in enumerate(expected):
         hit = next((i for i in unused if fact_matches(fact, predicted[i])), None)
-        if hit is None:
-            missed.append(index)
-        else:
+        found[index] = hit
+        if hit is not None:
             unused.remove(hit)
-    return missed, unused
+    return found
+
+
+def _context_found(
+    context: list[dict[str, str]], predicted: list[dict[str, Any]], found: dict[int, int | None]
+) -> tuple[int, int]:
+    """Context values of the matched facts, and how many their records carry."""
+    expected = matched = 0
+    for index, hit in found.items():
+        for field, value in context[index].items():
+            expected += 1
+            matched += hit is not None and field_matches(field, value, predicted[hit])
+    return expected, matched
 
 
 def _section_counts(expected: int, missed: int, predicted: int, unused: int) -> dict[str, Any]:
@@ -137,13 +155,18 @@ def score_brief(brief: Mapping[str, Any], reference: ReferenceBrief) -> dict[str
     sections: dict[str, dict[str, Any]] = {}
     missed_facts: list[dict[str, Any]] = []
     unmatched: list[dict[str, Any]] = []
+    context = [0, 0]
     for section in SECTIONS:
         expected, predicted = reference.expected(section), list(brief.get(section, []))
-        missed, unused = _match(expected, predicted)
+        found = _match(expected, predicted)
+        missed = [i for i, hit in found.items() if hit is None]
+        unused = sorted(set(range(len(predicted))) - set(found.values()))
         sections[section] = _section_counts(len(expected), len(missed), len(predicted), len(unused))
         facts = reference.facts.get(section, [])
         missed_facts.extend({"section": section, **facts[i].model_dump()} for i in missed)
         unmatched.extend({"section": section, "record": i} for i in unused)
+        wanted, carried = _context_found(reference.context_values(section), predicted, found)
+        context = [context[0] + wanted, context[1] + carried]
     scored = {
         "article": reference.article,
         **totals(list(sections.values())),
@@ -151,6 +174,7 @@ def score_brief(brief: Mapping[str, Any], reference: ReferenceBrief) -> dict[str
         "sections": sections,
         "missed": missed_facts,
         "unmatched": unmatched,
+        "context_values": _context_counts(*context),
     }
     if reference.totals is not None:
         got = brief.get("totals") or {}
@@ -161,13 +185,21 @@ def score_brief(brief: Mapping[str, Any], reference: ReferenceBrief) -> dict[str
     return scored
 
 
+def _context_counts(expected: int, matched: int) -> dict[str, Any]:
+    return {"expected": expected, "matched": matched, "recall": _ratio(matched, expected)}
+
+
 def aggregate(per_article: list[dict[str, Any]]) -> dict[str, Any]:
     """Micro-averaged figures over several articles, overall and per section."""
+    context = [a.get("context_values", _context_counts(0, 0)) for a in per_article]
     result = {
         "articles": len(per_article),
         **totals(per_article),
         "dropped_values": sum(a["dropped_values"] for a in per_article),
         "sections": {s: totals([a["sections"][s] for a in per_article]) for s in SECTIONS},
+        "context_values": _context_counts(
+            sum(c["expected"] for c in context), sum(c["matched"] for c in context)
+        ),
     }
     coded = [a["casualty_totals"] for a in per_article if "casualty_totals" in a]
     if coded:

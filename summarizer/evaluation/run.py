@@ -47,6 +47,8 @@ def reference_from_annotation(item: AnnotatedArticle, name: str) -> ReferenceBri
                 expected[field] = choice_value(spec, value)
             else:
                 expected[field] = value
+        if context := {f: v for f, v in fact.context.items() if f not in _UNSCORED}:
+            expected["context"] = context
         facts[fact.section].append(expected)
     return ReferenceBrief.model_validate({"article": name, "facts": facts, "totals": item.totals})
 
@@ -137,9 +139,25 @@ def markdown_report(result: dict[str, Any], model: str) -> str:
             + f" | {_pct(row['precision'])} | {row['dropped_values']} |"
         )
     return (
-        "\n".join(lines + _totals_lines(result["overall"]) + _missed_lines(result["articles"]))
+        "\n".join(
+            lines
+            + _context_lines(result["overall"])
+            + _totals_lines(result["overall"])
+            + _missed_lines(result["articles"])
+        )
         + "\n"
     )
+
+
+def _context_lines(overall: dict[str, Any]) -> list[str]:
+    found = overall.get("context_values")
+    if not found or not found["expected"]:
+        return []
+    return [
+        "",
+        f"Values from context (guide rule 24) in the matched records: {found['matched']} of "
+        f"{found['expected']} ({_pct(found['recall'])}).",
+    ]
 
 
 def _totals_lines(overall: dict[str, Any]) -> list[str]:

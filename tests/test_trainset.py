@@ -378,3 +378,21 @@ def test_v5_targets_copy_context_values_and_v4_targets_do_not(
     target = tokenizer.decode(encoded.labels, skip_special_tokens=True)
     assert ("Police in Tamu" in target) is copied
     assert ("inmates" in target) is copied
+
+
+RECIPES = sorted((Path(__file__).parent.parent / "models").glob("*.yaml"))
+
+
+def test_the_recipes_are_found() -> None:
+    assert {"brief-minilm", "brief-wire", "brief-context", "brief-deep"} <= {
+        p.stem for p in RECIPES
+    }
+
+
+@pytest.mark.parametrize("recipe", RECIPES, ids=lambda p: p.stem)
+def test_every_recipe_is_a_valid_config_over_existing_data(recipe: Path) -> None:
+    from summarizer.training.train import load_config
+
+    config = load_config(recipe)
+    assert config.data and all(path.is_file() for path in config.data)
+    assert not any(part.startswith("seed") for path in config.data for part in path.parts)

@@ -135,12 +135,20 @@ def test_map_logits_land_on_their_token_ids_and_a_wrong_map_is_refused(cache: Pa
         backend._step_logits(row, 0, token=40)  # the runtime wrote 40, so 40 must score best
 
 
+CONTEXT = ("Rebel commanders in Idlib reported heavy shelling overnight.", "Aid workers fled.")
+
+
 @pytest.mark.slow
-def test_ct2_repairs_a_model_that_ignores_the_format(tiny_model_dir: Path, cache: Path) -> None:
+@pytest.mark.parametrize("context", [(), CONTEXT], ids=["sentence", "with-context"])
+def test_ct2_repairs_a_model_that_ignores_the_format(
+    tiny_model_dir: Path, cache: Path, context: tuple[str, ...]
+) -> None:
     """A model with random weights breaks the constraint at almost every step: every token
-    of its output must come from the repair path, and still equal transformers' output."""
+    of its output must come from the repair path, and still equal transformers' output,
+    with context texts (v5) as copy sources too."""
     config = BackendConfig(model=str(tiny_model_dir), device="cpu", dtype="float32")
-    requests = [GenerationRequest("casualties", f"casualties: {SENTENCE}", SENTENCE)]
+    prompt = f"casualties: {SENTENCE} | {' '.join(context)}"
+    requests = [GenerationRequest("casualties", prompt, SENTENCE, context)]
     expected = HFBackend(config).generate(requests)
     assert expected != ["none"]
     assert CT2Backend(config, cache=cache).generate(requests) == expected

@@ -9,7 +9,7 @@ import torch
 from transformers import PreTrainedTokenizerBase
 
 from summarizer.backend import HFBackend
-from summarizer.decoding.automaton import End, InValue, RowConstraint, State
+from summarizer.decoding.automaton import End, InValue, RowConstraint, State, _AnySpans
 from summarizer.decoding.factory import ConstraintFactory
 from summarizer.decoding.processor import CopyConstraintProcessor
 from summarizer.decoding.source import SpanLimits
@@ -257,3 +257,17 @@ def test_context_fields_may_copy_from_the_context_and_other_fields_may_not(
     thirty = ContextSpan(0, before.index("30"), before.index("30") + 2)
     ids = target_ids(factory, "escapes", CAUGHT, [{"count": thirty}], CONTEXT)
     assert not _accepts(factory.row("escapes", CAUGHT, CONTEXT), ids)
+
+
+def test_rows_over_the_same_text_share_its_tokens_and_span_matchers(
+    factory: ConstraintFactory,
+) -> None:
+    casualties = factory.row("casualties", SENTENCE)
+    displacement = factory.row("displacement", SENTENCE, CONTEXT)
+    assert casualties.source is displacement.source
+    # count and when (fields 0 and 4 of both sections) read the sentence alone: one matcher.
+    assert casualties.matchers[0] is displacement.matchers[0]
+    assert casualties.matchers[4] is displacement.matchers[4]
+    # who may also come from the context: the sentence's matcher, and the context's.
+    who = displacement.matchers[1]
+    assert isinstance(who, _AnySpans) and who.sources[0] is casualties.matchers[1]

@@ -180,6 +180,18 @@ class _SourceSpans:
         return ("span", None, (kept, length + 1)) if kept else None
 
 
+def _spans(
+    source: SourceTokens, absent: tuple[int, ...], limit: int, quantity: bool
+) -> _SourceSpans:
+    """The span matcher of this shape over ``source``, built once: it holds no state of a
+    row's, so every row and field over the same text shares it."""
+    key = (absent, limit, quantity)
+    found = source.matchers.get(key)
+    if not isinstance(found, _SourceSpans):
+        found = source.matchers[key] = _SourceSpans(source, absent, limit, quantity)
+    return found
+
+
 class _AnySpans:
     """A span of any one of several sources: the sentence, or one of its context texts.
 
@@ -235,9 +247,9 @@ class RowConstraint:
                 else (grammar.limits.text_tokens)
             )
             quantity = spec.kind == "count"
-            spans = _SourceSpans(source, absent, limit, quantity)
+            spans = _spans(source, absent, limit, quantity)
             if context and spec.name in CONTEXT_FIELDS:
-                around = [_SourceSpans(text, absent, limit, quantity) for text in context]
+                around = [_spans(text, absent, limit, quantity) for text in context]
                 self.matchers.append(_AnySpans([spans, *around]))
             else:
                 self.matchers.append(spans)

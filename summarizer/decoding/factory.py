@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from transformers import PreTrainedTokenizerBase
 
@@ -11,6 +12,9 @@ from summarizer.decoding.grammar import Literals, SectionGrammar
 from summarizer.decoding.source import SourceTokens, SpanLimits
 from summarizer.fields import SECTION_FIELDS
 from summarizer.schema import Section
+
+# Texts whose tokens and span matchers are kept: more than one batch of prompts reads.
+SOURCES_KEPT = 2048
 
 
 class ConstraintFactory:
@@ -23,12 +27,18 @@ class ConstraintFactory:
             section: SectionGrammar(section, literals, limits) for section in SECTION_FIELDS
         }
         self._banned = set().union(*(g.separator_starts for g in self.grammars.values()))
+        self._source = lru_cache(maxsize=SOURCES_KEPT)(self._tokens)
 
     def literal_ids(self) -> frozenset[int]:
         """Token ids of the format's fixed pieces, across every section."""
         return frozenset().union(*(g.literal_ids for g in self.grammars.values()))
 
     def source(self, text: str) -> SourceTokens:
+        """The text's tokens, kept for the next rows that read the same text: a sentence
+        routed to several sections, or a context shared by neighbouring sentences."""
+        return self._source(text)
+
+    def _tokens(self, text: str) -> SourceTokens:
         return SourceTokens(self.tokenizer, text, self._banned)
 
     def row(self, section: Section, sentence: str, context: Sequence[str] = ()) -> RowConstraint:

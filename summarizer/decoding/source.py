@@ -45,6 +45,8 @@ class SourceTokens:
         self.figures = len(figure_phrases(text))
         self.quantity = self._inside(count_figures(text))
         self.more = self._inside([m.span() for m in _MORE.finditer(text)])
+        # Span matchers over this text, by shape: the rows of one sentence share them.
+        self.matchers: dict[tuple[object, ...], object] = {}
 
     def _inside(self, spans: list[tuple[int, int]]) -> list[bool]:
         """For each token, whether it overlaps one of the character ``spans``."""

@@ -183,7 +183,7 @@ class Pipeline:
 
 def _requests(prepared: Sequence[_Prepared]) -> list[GenerationRequest]:
     return [
-        GenerationRequest(p.section, p.text, p.sentence.text, p.copy_sources)
+        GenerationRequest(p.section, p.text, p.sentence.text, p.context_texts)
         for item in prepared
         for p in item.prompts
     ]

@@ -116,11 +116,12 @@ class Prompt:
     sentence: Sentence
     text: str
     template: TemplateRef
-    # The texts a value may be copied from besides the sentence (templates from v5).
+    # The sentence's context, shown from v4 and a copy source from v5.
     context: Context = NO_CONTEXT
 
     @property
-    def copy_sources(self) -> tuple[str, ...]:
+    def context_texts(self) -> tuple[str, ...]:
+        """What context fields may copy from besides the sentence (none before v5)."""
         return copy_sources(self.context, self.template.version)
 
 

@@ -136,7 +136,7 @@ def parse_all(
     failures: list[ParseFailure] = []
     for prompt, output in zip(prompts, outputs, strict=True):
         parsed, failed = parse_output(prompt.section, output)
-        around = prompt.context.sentences if prompt.copy_sources else ()
+        around = prompt.context.sentences if prompt.context_texts else ()
         records.extend(SentenceRecord(r, prompt.sentence, around) for r in parsed)
         failures.extend(failed)
     return records, failures

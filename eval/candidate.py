@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from real_copy import ONE_THREAD, SUMMARIZER  # eval/, the script's own folder
+
 from summarizer.training.train import load_config
 
-SUMMARIZER = str(Path(sys.executable).with_name("summarizer"))
 VALIDATION = {
     "synthetic": "models/training-data/synthetic_000-039.validation.jsonl",
     "wire": "models/training-data/wire_000-069.validation.jsonl",
@@ -32,12 +32,7 @@ CANDIDATES = Path("eval/reports/candidates")
 
 
 def _environment(model: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "SUMMARIZER_MODEL": str(model),
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-    }
+    return {**ONE_THREAD, "SUMMARIZER_MODEL": str(model)}
 
 
 def validation(model: Path, work: Path) -> dict[str, Any]:

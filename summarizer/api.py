@@ -38,6 +38,8 @@ class ModelOptions:
     beams: int = 1
     constrained: bool = True
     record_bias: float = DEFAULT_RECORD_BIAS
+    # None: the model's own abstention threshold, if it has one; 1 turns abstention off.
+    abstain_at: float | None = None
 
 
 def as_article(item: str | Article, number: int) -> Article:
@@ -70,6 +72,7 @@ class Summarizer:
             num_beams=o.beams,
             constrained=o.constrained,
             record_bias=o.record_bias,
+            abstain_at=o.abstain_at,
             runtime=o.runtime,  # type: ignore[arg-type]
         )
 

@@ -49,6 +49,9 @@ class BackendConfig:
     constrained: bool = True
     # Logit bonus for another record while a sentence has unclaimed figures (see constrain).
     record_bias: float = DEFAULT_RECORD_BIAS
+    # A row whose first-step probability of "none" reaches this answers none (None: the
+    # model's own threshold, if its summarizer.json has one; 1 turns abstention off).
+    abstain_at: float | None = None
     threads: int | None = None
     # "auto": CTranslate2 (int8) for greedy decoding of a local model on the CPU where it is
     # installed, else transformers (the reference, and the one for beams, GPUs and hub ids).
@@ -75,6 +78,7 @@ class Backend(Protocol):
     load_seconds: float
     constrained: bool
     template_version: int | None
+    abstain_at: float | None
 
     def generate(self, requests: Sequence[GenerationRequest]) -> list[str]: ...
 
@@ -87,6 +91,7 @@ class ScriptedBackend:
     load_seconds = 0.0
     constrained = False
     template_version = None
+    abstain_at = None
 
     def __init__(
         self,
@@ -129,8 +134,11 @@ class HFBackend:
             else None
         )
         self._eos = self.tokenizer.eos_token_id
+        none_ids = self.tokenizer(NONE, add_special_tokens=False)["input_ids"]
+        self._none_id = none_ids[0]
+        self.abstain_at = resolved_abstain_at(config) if config.constrained else None
         # Long enough for a whole "none" answer: the first pass settles every such row.
-        self._triage_tokens = len(self.tokenizer(NONE, add_special_tokens=False)["input_ids"]) + 1
+        self._triage_tokens = len(none_ids) + 1
         self.load_seconds = time.perf_counter() - started
 
     def generate(self, requests: Sequence[GenerationRequest]) -> list[str]:
@@ -185,13 +193,27 @@ class HFBackend:
             hidden = encoder(
                 input_ids=inputs["input_ids"].to(self.device), attention_mask=mask
             ).last_hidden_state
-            first = self._decode(hidden, mask, rows, self._triage_tokens)
+            first = self._decode(hidden, mask, rows, self._triage_tokens, scores=True)
+        abstained = self._abstained(first.scores[0]) if rows is not None else set()
+        texts = [
+            NONE if i in abstained else text for i, text in enumerate(self._text(first.sequences))
+        ]
         still_open = [
             OpenRow(i, hidden[i][mask[i].bool()], None if rows is None else rows[i])
-            for i, done in enumerate(finished(first, self._eos))
-            if not done
+            for i, done in enumerate(finished(first.sequences, self._eos))
+            if not done and i not in abstained
         ]
-        return self._text(first), still_open
+        return texts, still_open
+
+    def _abstained(self, step_scores: Any) -> set[int]:
+        """The rows of a batch whose first step gives ``none`` the model's abstention
+        probability or more (see :mod:`summarizer.decoding.abstention`)."""
+        from summarizer.decoding.abstention import abstains
+
+        if self.abstain_at is None:
+            return set()
+        logits = step_scores[:: self.config.num_beams].float().cpu().numpy()
+        return {i for i, row in enumerate(logits) if abstains(row, self._none_id, self.abstain_at)}
 
     def _second_pass(self, open_rows: Sequence[OpenRow]) -> list[str]:
         """Decode in full rows the first pass left open, on their kept encodings."""
@@ -205,12 +227,19 @@ class HFBackend:
         )
         rows = [row.constraint for row in open_rows if row.constraint is not None]
         with torch.inference_mode():
-            sequences = self._decode(hidden, mask, rows or None, self.config.max_new_tokens)
-        return self._text(sequences)
+            output = self._decode(hidden, mask, rows or None, self.config.max_new_tokens)
+        return self._text(output.sequences)
 
     def _decode(
-        self, hidden: Any, mask: Any, rows: list[RowConstraint] | None, max_new_tokens: int
+        self,
+        hidden: Any,
+        mask: Any,
+        rows: list[RowConstraint] | None,
+        max_new_tokens: int,
+        scores: bool = False,
     ) -> Any:
+        """Generate on kept encodings; ``scores``: keep each step's scores (short passes
+        only: a step's scores are a row per output and a column per vocabulary token)."""
         from transformers import LogitsProcessorList
         from transformers.modeling_outputs import BaseModelOutput
 
@@ -232,6 +261,8 @@ class HFBackend:
                 max_new_tokens=max_new_tokens,
                 num_beams=self.config.num_beams,
                 do_sample=False,
+                output_scores=scores,
+                return_dict_in_generate=True,
             )
 
     def _text(self, sequences: Any) -> list[str]:
@@ -386,13 +417,46 @@ MODEL_CARD_DATA = "summarizer.json"
 
 def trained_template_version(model_dir: Path) -> int | None:
     """The prompt template version a project-trained model was trained on, if it says."""
+    data = _card_data(model_dir)
+    if data is None:
+        return None
+    try:
+        return int(data["template_version"])
+    except (ValueError, KeyError, TypeError) as exc:
+        where = model_dir / MODEL_CARD_DATA
+        raise ModelError(f"{where}: needs an integer template_version") from exc
+
+
+def resolved_abstain_at(config: BackendConfig) -> float | None:
+    """The abstention threshold asked for, else the model's own (its ``abstain_at``), else
+    none: every row is decoded greedily."""
+    if config.abstain_at is not None:
+        threshold: object = config.abstain_at
+        where = "--abstain-at"
+    else:
+        data = _card_data(Path(config.model))
+        threshold = None if data is None else data.get("abstain_at")
+        where = f"{Path(config.model) / MODEL_CARD_DATA}: abstain_at"
+    if threshold is None:
+        return None
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float):
+        raise ModelError(f"{where} must be a number, not {threshold!r}")
+    if not 0.0 < threshold <= 1.0:
+        raise ModelError(f"{where} must be above 0 and at most 1, not {threshold}")
+    return float(threshold)
+
+
+def _card_data(model_dir: Path) -> dict[str, Any] | None:
     path = model_dir / MODEL_CARD_DATA
     if not path.is_file():
         return None
     try:
-        return int(json.loads(path.read_text(encoding="utf-8"))["template_version"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ModelError(f"{path}: needs an integer template_version") from exc
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ModelError(f"{path} is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ModelError(f"{path} must hold a JSON object")
+    return data
 
 
 def load_backend(config: BackendConfig) -> Backend:

@@ -78,6 +78,14 @@ RecordBiasOption = Annotated[
         help="Logit bonus for writing another record while a sentence has unclaimed figures.",
     ),
 ]
+AbstainOption = Annotated[
+    float | None,
+    typer.Option(
+        "--abstain-at",
+        help="Answer none for a sentence and section when the model's first-step probability "
+        "of none is at least this. Default: the model's own threshold; 1 turns it off.",
+    ),
+]
 RuntimeOption = Annotated[
     str,
     typer.Option(
@@ -109,6 +117,7 @@ class _ModelChoice:
     free: bool = False
     record_bias: float = DEFAULT_RECORD_BIAS
     runtime: str = "auto"
+    abstain_at: float | None = None
 
     def summarizer(self) -> Summarizer:
         from summarizer.api import ModelOptions, Summarizer
@@ -127,6 +136,7 @@ class _ModelChoice:
             beams=self.beams,
             constrained=not self.free,
             record_bias=self.record_bias,
+            abstain_at=self.abstain_at,
         )
         return Summarizer(self.model, options)
 
@@ -256,6 +266,7 @@ def brief(
     beams: BeamsOption = 1,
     free: FreeOption = False,
     record_bias: RecordBiasOption = DEFAULT_RECORD_BIAS,
+    abstain_at: AbstainOption = None,
     runtime: RuntimeOption = "auto",
 ) -> None:
     """Brief each ARTICLE: JSON on stdout (an array when several are given).
@@ -273,7 +284,9 @@ def brief(
     if not readable:
         raise typer.Exit(failed.exit_code if failed else 2)
     try:
-        choice = _ModelChoice(model, device, dtype, batch_size, beams, free, record_bias, runtime)
+        choice = _ModelChoice(
+            model, device, dtype, batch_size, beams, free, record_bias, runtime, abstain_at
+        )
         briefs = choice.summarizer().briefs(readable)
         _emit(_briefs_text(fmt, readable, briefs), output)
     except SummarizerError as error:
@@ -362,6 +375,7 @@ def batch(
     chunk_size: Annotated[int, typer.Option(help="Articles briefed together.")] = 8,
     beams: BeamsOption = 1,
     record_bias: RecordBiasOption = DEFAULT_RECORD_BIAS,
+    abstain_at: AbstainOption = None,
     runtime: RuntimeOption = "auto",
     shard: Annotated[
         str,
@@ -419,7 +433,14 @@ def batch(
     from summarizer.views.html import briefs_page
 
     choice = _ModelChoice(
-        model, device, dtype, batch_size, beams, record_bias=record_bias, runtime=runtime
+        model,
+        device,
+        dtype,
+        batch_size,
+        beams,
+        record_bias=record_bias,
+        runtime=runtime,
+        abstain_at=abstain_at,
     )
     if engine == "ray":
         scale = _RayChoice(address or "local", actors or 1, gpus_per_actor or 0.0, chunk_size)
@@ -537,6 +558,7 @@ def evaluate_command(
     beams: BeamsOption = 1,
     free: FreeOption = False,
     record_bias: RecordBiasOption = DEFAULT_RECORD_BIAS,
+    abstain_at: AbstainOption = None,
     runtime: RuntimeOption = "auto",
 ) -> None:
     """Score briefs of the reference articles: factual recall per article and section.
@@ -559,7 +581,9 @@ def evaluate_command(
     try:
         dataset = reference_dataset(refs)  # before the model loads: a wrong path fails at once
         _check_output(out / "report.json")
-        backend = _ModelChoice(model, device, dtype, 64, beams, free, record_bias, runtime).load()
+        backend = _ModelChoice(
+            model, device, dtype, 64, beams, free, record_bias, runtime, abstain_at
+        ).load()
         result = evaluate_pipeline(Pipeline(backend), EvalConfig(refs=refs), dataset)
         _write_atomically(out / "report.json", json.dumps(result, indent=2, ensure_ascii=False))
         _write_atomically(out / "report.md", markdown_report(result, backend.name))

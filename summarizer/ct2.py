@@ -45,12 +45,15 @@ from summarizer.backend import (
     check_model_dir,
     first_line,
     quiet_hub,
+    resolved_abstain_at,
     trained_template_version,
 )
+from summarizer.decoding.abstention import abstains
 from summarizer.decoding.automaton import RowConstraint, State
 from summarizer.decoding.factory import ConstraintFactory
 from summarizer.decoding.source import SpanLimits
 from summarizer.errors import ModelError
+from summarizer.target_format import NONE
 
 # CTranslate2's converter reads two settings that newer transformers no longer put in a BART
 # config (both are False for every BART-shaped model this project trains).
@@ -241,6 +244,8 @@ class CT2Backend:
         except (RuntimeError, ValueError, OSError) as exc:
             raise ModelError(f"cannot load {model_dir} on CTranslate2: {exc}") from exc
         self._eos = int(self.tokenizer.eos_token_id)
+        self._none_ids = self.tokenizer(NONE, add_special_tokens=False)["input_ids"]
+        self.abstain_at = resolved_abstain_at(config) if config.constrained else None
         self._vocab = len(self.tokenizer)
         vocabulary = self.tokenizer.get_vocab()
         self._mappable = frozenset(i for token, i in vocabulary.items() if mappable(token))
@@ -329,15 +334,20 @@ class CT2Backend:
         return sorted(ids.union(self._always))
 
     def _step_logits(self, row: _Row, step: int, token: int) -> np.ndarray:
-        """The logits of ``row``'s step over the whole vocabulary (-inf outside its columns)."""
-        scores = np.asarray(row.logits[step], dtype=np.float64)
-        if row.columns is not None:
-            full = np.full(self._vocab, -np.inf)
-            full[row.columns] = scores
-            scores = full
+        """The logits of ``row``'s step, checked to make ``token`` the runtime's choice."""
+        scores = self._full_logits(row, step)
         if token < len(scores) and scores[token] < scores.max():
             raise ModelError("CTranslate2's vocabulary map did not give the expected columns")
         return scores
+
+    def _full_logits(self, row: _Row, step: int) -> np.ndarray:
+        """The logits of ``row``'s step over the whole vocabulary (-inf outside its columns)."""
+        scores = np.asarray(row.logits[step], dtype=np.float64)
+        if row.columns is None:
+            return scores
+        full = np.full(self._vocab, -np.inf)
+        full[row.columns] = scores
+        return full
 
     def _tokens(self, ids: Sequence[int]) -> list[str]:
         return list(self.tokenizer.convert_ids_to_tokens(list(ids)))
@@ -352,6 +362,9 @@ class CT2Backend:
         logits and ask for a new pass from there."""
         if row.replay is None:
             row.prefix, row.next = row.output, _Next.NOTHING
+            return
+        if not row.prefix and self._abstains(row):
+            row.prefix, row.next = list(self._none_ids), _Next.NOTHING
             return
         row.next = _Next.DECODE
         while row.next is _Next.DECODE:
@@ -368,6 +381,17 @@ class CT2Backend:
             self._advance(row, chosen)
             if chosen != token and row.next is _Next.DECODE:
                 return  # decoded again from the new prefix in the next pass
+
+    def _abstains(self, row: _Row) -> bool:
+        """Whether the row's first step gives ``none`` the abstention probability or more."""
+        if self.abstain_at is None or not row.logits:
+            return False
+        assert row.replay is not None and row.state is not None
+        scores = self._full_logits(row, 0)
+        allowed = row.replay.allowed(row.state, 0)
+        masked = np.full_like(scores, -np.inf)
+        masked[allowed] = scores[allowed]
+        return abstains(masked, self._none_ids[0], self.abstain_at)
 
     def _advance(self, row: _Row, token: int) -> None:
         """Settle one more token; a row that ends here needs nothing more."""

@@ -177,6 +177,7 @@ class Pipeline:
                 total_seconds=round(elapsed, 4),
             ),
             constrained=self.backend.constrained,
+            abstain_at=self.backend.abstain_at,
             unread=item.unread,
         )
 

@@ -181,6 +181,11 @@ class Provenance(Strict):
     source_chars: int
     timing: Timing
     constrained: bool
+    abstain_at: float | None = Field(
+        default=None,
+        description="Rows whose first-step probability of answering none reached this "
+        "answered none (the model's own threshold, or --abstain-at).",
+    )
     unread: Unread | None = Field(
         default=None, description="Set when the article was too long to brief whole."
     )

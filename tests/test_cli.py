@@ -102,6 +102,28 @@ def test_missing_model_is_exit_4(tmp_path: Path) -> None:
     assert "cannot load model" in result.stderr
 
 
+@pytest.mark.parametrize(("flag", "recorded"), [([], None), (["--abstain-at", "0.5"], 0.5)])
+def test_the_brief_records_the_abstention_threshold_it_decoded_with(
+    model_args: list[str], flag: list[str], recorded: float | None
+) -> None:
+    result = runner.invoke(app, ["brief", str(SHORT_SEED), *model_args, *flag])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["provenance"]["abstain_at"] == recorded
+
+
+@pytest.mark.parametrize("threshold", ["0", "1.5", "-0.2"])
+def test_an_abstention_threshold_outside_0_to_1_is_one_line_and_exit_4(
+    model_args: list[str], threshold: str
+) -> None:
+    result = runner.invoke(
+        app, ["brief", str(SHORT_SEED), *model_args, f"--abstain-at={threshold}"]
+    )
+    assert result.exit_code == 4
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert lines == [f"error: --abstain-at must be above 0 and at most 1, not {float(threshold)}"]
+
+
 def test_schema_command_prints_json_schema() -> None:
     result = runner.invoke(app, ["schema"])
     schema = json.loads(result.stdout)

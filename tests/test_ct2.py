@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -121,6 +122,50 @@ def test_ct2_float32_writes_what_transformers_float32_writes(cache: Path) -> Non
     expected = reference.generate(requests)
     assert sum(text != "none" for text in expected) >= 40
     assert fast.generate(requests) == expected
+
+
+def _none_probabilities(config: BackendConfig, requests: list[GenerationRequest]) -> list[float]:
+    """Each request's probability of ``none`` at the first step, worked out apart from both
+    runtimes: one decoder step from the start token, softmax over what the constraint allows."""
+    import torch
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(config.model)
+    model = AutoModelForSeq2SeqLM.from_pretrained(config.model, dtype=torch.float32).eval()
+    factory = ConstraintFactory(tokenizer, SpanLimits())
+    none_id = tokenizer("none", add_special_tokens=False)["input_ids"][0]
+    start = torch.tensor([[model.config.decoder_start_token_id]])
+    probabilities = []
+    with torch.inference_mode():
+        for request in requests:
+            inputs = tokenizer(request.prompt, return_tensors="pt")
+            logits = model(**inputs, decoder_input_ids=start).logits[0, -1]
+            row = factory.row(request.section, request.source, request.context)
+            allowed = sorted(row.allowed(row.initial(), 0))
+            probabilities.append(float(torch.softmax(logits[allowed], -1)[allowed.index(none_id)]))
+    return probabilities
+
+
+@pytest.mark.slow
+def test_both_runtimes_abstain_exactly_where_none_reaches_the_threshold(cache: Path) -> None:
+    """The oracle for abstention: with a threshold between the first-step probabilities of
+    none of the record-writing rows, those at or above it answer none and every other row
+    writes what greedy decoding writes, on transformers and on CTranslate2 alike."""
+    config = BackendConfig(model=str(SHIPPED_MODEL), device="cpu", dtype="float32")
+    reference = HFBackend(config)
+    requests = Pipeline(reference).requests([read_article(SHORT_SEED), read_article(LONG_SEED)])
+    greedy = reference.generate(requests)
+    probabilities = _none_probabilities(config, requests)
+    writing = sorted(p for p, text in zip(probabilities, greedy, strict=True) if text != "none")
+    middle = len(writing) // 2
+    threshold = (writing[middle - 1] + writing[middle]) / 2
+    expected = [
+        "none" if p >= threshold else text for p, text in zip(probabilities, greedy, strict=True)
+    ]
+    assert 0 < sum(a != b for a, b in zip(expected, greedy, strict=True)) < len(writing)
+    abstaining = replace(config, abstain_at=threshold)
+    assert HFBackend(abstaining).generate(requests) == expected
+    assert CT2Backend(abstaining, cache=cache).generate(requests) == expected
 
 
 def test_map_logits_land_on_their_token_ids_and_a_wrong_map_is_refused(cache: Path) -> None:

@@ -124,7 +124,7 @@ class HFBackend:
         self.constrained = config.constrained
         if config.threads:
             torch.set_num_threads(config.threads)
-        self.device = _pick_device(config.device)
+        self.device = pick_device(config.device)
         self.dtype = _pick_dtype(config.dtype, self.device)
         self.tokenizer, self.model = _load(config.model, self.device, self.dtype)
         self.template_version = trained_template_version(Path(config.model))
@@ -271,7 +271,7 @@ class HFBackend:
         )
 
 
-def _pick_device(choice: DeviceChoice) -> str:
+def pick_device(choice: DeviceChoice) -> str:
     import torch
 
     if choice == "auto":
@@ -477,6 +477,6 @@ def _suits_ct2(config: BackendConfig) -> bool:
         and config.device in ("auto", "cpu")
         and config.dtype == "auto"
         and (Path(config.model) / "model.safetensors").is_file()
-        and _pick_device(config.device) == "cpu"
+        and pick_device(config.device) == "cpu"
         and ct2.available()
     )

@@ -615,10 +615,19 @@ def _fraction(scores: dict[str, object]) -> str:
 @app.command()
 def train(
     config: Annotated[Path, typer.Option("--config", help="Training config (YAML).")],
+    device: Annotated[
+        str | None, typer.Option("--device", help="auto, cpu or cuda (default: the config's).")
+    ] = None,
+    minutes: Annotated[
+        float | None, typer.Option("--minutes", help="Wall-clock budget (default: the config's).")
+    ] = None,
 ) -> None:
     """Train a brief model from the annotations (needs the training extra).
 
-    Example: summarizer train --config models/brief-minilm.yaml
+    A run stopped by its --minutes budget saves its model as it stands and keeps its
+    checkpoint: the same command resumes it (so does a killed run, from its last checkpoint).
+
+    Example: summarizer train --config models/brief-minilm.yaml --device cuda
     """
     import logging
 
@@ -629,7 +638,7 @@ def train(
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     try:
-        report = run_training(load_config(config))
+        report = run_training(load_config(config, device=device, minutes=minutes))
     except SummarizerError as error:
         raise _fail(error) from error
     typer.echo(json.dumps(report, indent=2))

@@ -396,3 +396,104 @@ def test_every_recipe_is_a_valid_config_over_existing_data(recipe: Path) -> None
     config = load_config(recipe)
     assert config.data and all(path.is_file() for path in config.data)
     assert not any(part.startswith("seed") for path in config.data for part in path.parts)
+
+
+def test_encoding_in_worker_processes_gives_the_same_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from summarizer.decoding.factory import ConstraintFactory
+    from summarizer.decoding.source import SpanLimits
+    from summarizer.training import train as training
+    from summarizer.training.tiny import format_vocabulary, train_tokenizer
+
+    config = _tiny_train_config(tmp_path, template_version=5)
+    tokenizer = train_tokenizer([ARTICLE.text or "", *format_vocabulary()], vocab_size=400)
+    factory = ConstraintFactory(tokenizer, SpanLimits())
+    examples = examples_of(ARTICLE, context=True, context_values=True) * 3
+    monkeypatch.setattr(training, "EXAMPLES_PER_WORKER", 2)
+    one = training.encode(
+        examples, tokenizer, factory, config.model_copy(update={"encode_workers": 1})
+    )
+    assert (
+        training._worker_count(config.model_copy(update={"encode_workers": 2}), len(examples)) == 2
+    )
+    two = training.encode(
+        examples, tokenizer, factory, config.model_copy(update={"encode_workers": 2})
+    )
+    assert two == one and len(one) == len(examples) and all(e.labels for e in one)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({}, {"device": "auto"}),
+        ({"device": "cpu", "minutes": 1.5}, {"device": "cpu", "minutes": 1.5}),
+        ({"device": "cuda"}, {"device": "cuda"}),
+    ],
+)
+def test_the_command_line_overrides_a_recipes_device_and_budget(
+    overrides: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    from summarizer.training.train import load_config
+
+    config = load_config(next(p for p in RECIPES if p.stem == "brief-wire"), **overrides)
+    assert {name: getattr(config, name) for name in expected} == expected
+
+
+def test_an_unknown_training_device_is_a_config_error() -> None:
+    from summarizer.errors import ConfigError
+    from summarizer.training.train import load_config
+
+    with pytest.raises(ConfigError, match="not a valid training config"):
+        load_config(next(p for p in RECIPES if p.stem == "brief-wire"), device="tpu")
+
+
+def test_training_on_cuda_without_a_gpu_is_a_model_error(tmp_path: Path) -> None:
+    import torch
+
+    from summarizer.errors import ModelError
+    from summarizer.training.train import train
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA GPU")
+    with pytest.raises(ModelError, match="no CUDA GPU"):
+        train(_tiny_train_config(tmp_path, device="cuda"))
+    assert not (tmp_path / "model").exists()
+
+
+@pytest.mark.slow
+def test_a_run_trains_on_cuda_when_there_is_one(tmp_path: Path) -> None:
+    import torch
+
+    from summarizer.training.train import train
+
+    if not torch.cuda.is_available():
+        pytest.skip("needs a CUDA GPU")
+    report = train(_tiny_train_config(tmp_path, device="auto", bfloat16_autocast=True))
+    assert report["device"] == torch.cuda.get_device_name(0)
+    assert report["steps"] == report["planned_steps"] and math.isfinite(report["final_loss"])
+
+
+@pytest.mark.slow
+def test_a_run_out_of_minutes_saves_its_model_and_resumes_to_the_same_model(
+    tmp_path: Path,
+) -> None:
+    import torch
+    from safetensors.torch import load_file
+
+    from summarizer.training import train as training
+
+    (tmp_path / "uncut").mkdir()
+    expected = training.train(_tiny_train_config(tmp_path / "uncut", epochs=3))
+    uncut = load_file(tmp_path / "uncut" / "model" / "model.safetensors")
+
+    cut = training.train(_tiny_train_config(tmp_path, epochs=3, minutes=0))
+    assert cut["steps"] == 1 < cut["planned_steps"]
+    assert (tmp_path / "model" / "model.safetensors").is_file()
+    assert (tmp_path / "model" / training.CHECKPOINT).is_file()
+
+    resumed = training.train(_tiny_train_config(tmp_path, epochs=3, minutes=30))
+    assert resumed["steps"] == expected["steps"]
+    assert not (tmp_path / "model" / training.CHECKPOINT).exists()
+    got = load_file(tmp_path / "model" / "model.safetensors")
+    assert all(torch.allclose(uncut[name], got[name], atol=1e-5) for name in uncut)

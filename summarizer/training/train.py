@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import logging
 import math
+import multiprocessing
+import os
 import random
 import time
 from collections.abc import Iterator, Sequence
@@ -20,7 +22,7 @@ import torch
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from summarizer.annotations import AnnotatedArticle, article_text, load_annotations
-from summarizer.backend import MODEL_CARD_DATA
+from summarizer.backend import MODEL_CARD_DATA, DeviceChoice, pick_device
 from summarizer.decoding.factory import ConstraintFactory
 from summarizer.decoding.source import SpanLimits
 from summarizer.errors import ConfigError
@@ -68,6 +70,13 @@ class TrainConfig(BaseModel):
     t5_layers: int = 4
     t5_vocab_size: int = 8000
     threads: int = 2
+    # ``auto`` trains on a CUDA GPU when there is one. A GPU run is not bit-identical to a CPU
+    # run of the same config (other kernels, other rounding), but trains the same recipe.
+    device: DeviceChoice = "auto"
+    # Processes that encode an epoch's examples (0: one per CPU core). Encoding is deterministic,
+    # so this changes the speed, not the data: on a GPU it would otherwise take longer than the
+    # training steps.
+    encode_workers: int = 0
     save_dtype: Literal["float16", "float32"] = "float16"
     template_version: int = 2
     # Softmax over the tokens the copy-constrained decoder could emit for the batch (its
@@ -89,7 +98,9 @@ class TrainConfig(BaseModel):
 
 CHECKPOINT = "checkpoint.pt"
 # What a resumed run may change without changing the model it trains.
-_RESUMABLE_CHANGES = frozenset({"minutes", "threads", "checkpoint_every"})
+_RESUMABLE_CHANGES = frozenset(
+    {"minutes", "threads", "checkpoint_every", "device", "encode_workers"}
+)
 
 
 @dataclass
@@ -111,7 +122,10 @@ class Encoded:
     labels: list[int]
 
 
-def load_config(path: Path) -> TrainConfig:
+def load_config(
+    path: Path, *, device: str | None = None, minutes: float | None = None
+) -> TrainConfig:
+    """The config at ``path``, its paths made absolute, with the overrides a resumed run allows."""
     try:
         import yaml
     except ImportError as exc:
@@ -120,8 +134,12 @@ def load_config(path: Path) -> TrainConfig:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the training config ({exc.strerror})") from exc
+    overrides = {"device": device, "minutes": minutes}
     try:
-        config = TrainConfig.model_validate(yaml.safe_load(text))
+        raw = yaml.safe_load(text)
+        if isinstance(raw, dict):
+            raw |= {name: value for name, value in overrides.items() if value is not None}
+        config = TrainConfig.model_validate(raw)
     except (yaml.YAMLError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ConfigError(f"{path}: not a valid training config ({first})") from exc
@@ -155,27 +173,56 @@ def build_examples(
     return examples
 
 
+def encode_one(
+    example: SentenceExample, tokenizer: Any, factory: ConstraintFactory, config: TrainConfig
+) -> Encoded:
+    version = config.template_version
+    prompt = render_sentence(
+        section_template(example.section), version, example.sentence, example.context
+    )
+    input_ids = tokenizer(prompt, truncation=True, max_length=config.max_input_tokens)["input_ids"]
+    labels = target_ids(
+        factory,
+        example.section,
+        example.sentence,
+        list(example.records),
+        copy_sources(example.context, version),
+    )
+    return Encoded(input_ids, labels)
+
+
+# Forking costs about what encoding this many examples does.
+EXAMPLES_PER_WORKER = 2000
+# What each forked encoding process reads: inherited through fork, never pickled.
+_WORKER_STATE: tuple[Any, ConstraintFactory, TrainConfig] | None = None
+
+
+def _encode_in_worker(example: SentenceExample) -> Encoded:
+    assert _WORKER_STATE is not None
+    return encode_one(example, *_WORKER_STATE)
+
+
+def _worker_count(config: TrainConfig, examples: int) -> int:
+    wanted = config.encode_workers or os.cpu_count() or 1
+    return max(1, min(wanted, examples // EXAMPLES_PER_WORKER))
+
+
 def encode(
     examples: Sequence[SentenceExample],
     tokenizer: Any,
     factory: ConstraintFactory,
     config: TrainConfig,
 ) -> list[Encoded]:
-    encoded = []
-    limit, version = config.max_input_tokens, config.template_version
-    for example in examples:
-        name = section_template(example.section)
-        prompt = render_sentence(name, version, example.sentence, example.context)
-        input_ids = tokenizer(prompt, truncation=True, max_length=limit)["input_ids"]
-        labels = target_ids(
-            factory,
-            example.section,
-            example.sentence,
-            list(example.records),
-            copy_sources(example.context, version),
-        )
-        encoded.append(Encoded(input_ids, labels))
-    return encoded
+    global _WORKER_STATE
+    workers = _worker_count(config, len(examples))
+    if workers == 1:
+        return [encode_one(example, tokenizer, factory, config) for example in examples]
+    _WORKER_STATE = (tokenizer, factory, config)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            return pool.map(_encode_in_worker, examples, chunksize=256)
+    finally:
+        _WORKER_STATE = None
 
 
 def _batches(data: list[Encoded], size: int, rng: random.Random) -> Iterator[list[Encoded]]:
@@ -225,8 +272,8 @@ def restricted_loss(model: Any, inputs: dict[str, torch.Tensor], literals: torch
     ).last_hidden_state
     head = model.get_output_embeddings().weight
     logits = torch.nn.functional.linear(hidden, head[ids]) + model.final_logits_bias[:, ids]
-    position = torch.full((head.shape[0],), -100, dtype=torch.long)
-    position[ids] = torch.arange(len(ids))
+    position = torch.full((head.shape[0],), -100, dtype=torch.long, device=labels.device)
+    position[ids] = torch.arange(len(ids), device=labels.device)
     targets = torch.where(labels >= 0, position[labels.clamp(min=0)], -100)
     return torch.nn.functional.cross_entropy(logits.flatten(0, 1), targets.flatten())
 
@@ -235,8 +282,12 @@ def _step(
     model: Any, batch: list[Encoded], tokenizer: Any, literals: torch.Tensor, config: TrainConfig
 ) -> float:
     """Forward and backward on one batch; returns its loss."""
-    inputs = _collate(batch, tokenizer.pad_token_id)
-    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bfloat16_autocast):
+    collated = _collate(batch, tokenizer.pad_token_id)
+    inputs = {name: tensor.to(literals.device) for name, tensor in collated.items()}
+    autocast = torch.autocast(
+        literals.device.type, dtype=torch.bfloat16, enabled=config.bfloat16_autocast
+    )
+    with autocast:
         loss = (
             restricted_loss(model, inputs, literals)
             if config.restricted_softmax
@@ -275,7 +326,7 @@ def _resume(config: TrainConfig, model: Any, optimizer: Any, schedule: Any) -> P
     if not path.is_file():
         return None
     try:
-        state = torch.load(path, weights_only=True)
+        state = torch.load(path, weights_only=True, map_location="cpu")
     except Exception as exc:  # torch raises many kinds for a damaged file
         message = f"{path}: cannot read the checkpoint ({exc}); delete it to start over"
         raise ConfigError(message) from exc
@@ -312,9 +363,11 @@ def train(config: TrainConfig) -> dict[str, Any]:
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
     train_items, validation_items = training_items(config)
+    device = torch.device(pick_device(config.device))
     model, tokenizer = _make_model(config, train_items)
+    model.to(device)
     factory = ConstraintFactory(tokenizer, SpanLimits())
-    literals = torch.tensor(sorted(factory.literal_ids()))
+    literals = torch.tensor(sorted(factory.literal_ids()), device=device)
     context = config.template_version >= CONTEXT_VERSION
     values = config.template_version >= CONTEXT_VALUES_VERSION
     base = [
@@ -381,9 +434,15 @@ def train(config: TrainConfig) -> dict[str, Any]:
                 break
         if finished():
             break
+    cut_by_the_clock = progress.step < total_steps
+    if cut_by_the_clock:  # keep the state: the same command resumes where this run stopped
+        progress.seconds += time.perf_counter() - started
+        started = time.perf_counter()
+        _checkpoint(config, model, optimizer, schedule, progress)
     model.eval()
     save(model, tokenizer, config)
-    (config.output / CHECKPOINT).unlink(missing_ok=True)
+    if not cut_by_the_clock:
+        (config.output / CHECKPOINT).unlink(missing_ok=True)
     report = {
         "architecture": config.architecture,
         "examples": len(data or []),
@@ -396,6 +455,7 @@ def train(config: TrainConfig) -> dict[str, Any]:
         "train_minutes": round((progress.seconds + time.perf_counter() - started) / 60, 2),
         "parameters": sum(p.numel() for p in model.parameters()),
         "bfloat16_autocast": config.bfloat16_autocast,
+        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
     }
     (config.output / "training_report.json").write_text(json.dumps(report, indent=2) + "\n")
     return report
@@ -403,6 +463,7 @@ def train(config: TrainConfig) -> dict[str, Any]:
 
 def save(model: Any, tokenizer: Any, config: TrainConfig) -> None:
     config.output.mkdir(parents=True, exist_ok=True)
+    model = model.to("cpu")
     if config.save_dtype == "float16":
         model = model.half()
     model.save_pretrained(config.output, safe_serialization=True)

@@ -74,6 +74,7 @@ class NaiveBackend:
         self.name, self.device, self.dtype = fast.name, fast.device, fast.dtype
         self.load_seconds, self.constrained = fast.load_seconds, fast.constrained
         self.template_version = fast.template_version
+        self.abstain_at: float | None = None  # plain generate: no first-step abstention
 
     def generate(self, requests: Sequence[GenerationRequest]) -> list[str]:
         return [self._one(request) for request in requests]

@@ -399,6 +399,12 @@ def train(config: TrainConfig) -> dict[str, Any]:
     def finished() -> bool:
         return progress.step >= total_steps or time.perf_counter() > deadline
 
+    def save_state() -> None:
+        nonlocal started
+        progress.seconds += time.perf_counter() - started
+        started = time.perf_counter()
+        _checkpoint(config, model, optimizer, schedule, progress)
+
     model.train()
     data: list[Encoded] | None = None
     for epoch in range(progress.epoch, config.epochs + 1):
@@ -427,18 +433,14 @@ def train(config: TrainConfig) -> dict[str, Any]:
                 recent = progress.losses[-50:]
                 log.info("epoch %d step %d loss %.4f", epoch, progress.step, sum(recent) / 50)
             if progress.step % config.checkpoint_every == 0 and not finished():
-                progress.seconds += time.perf_counter() - started
-                started = time.perf_counter()
-                _checkpoint(config, model, optimizer, schedule, progress)
+                save_state()
             if finished():
                 break
         if finished():
             break
     cut_by_the_clock = progress.step < total_steps
     if cut_by_the_clock:  # keep the state: the same command resumes where this run stopped
-        progress.seconds += time.perf_counter() - started
-        started = time.perf_counter()
-        _checkpoint(config, model, optimizer, schedule, progress)
+        save_state()
     model.eval()
     save(model, tokenizer, config)
     if not cut_by_the_clock:

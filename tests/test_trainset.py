@@ -221,7 +221,7 @@ def test_restricted_loss_is_the_full_softmax_with_other_tokens_masked() -> None:
     import torch
     from transformers import BartConfig, BartForConditionalGeneration
 
-    from summarizer.training.train import restricted_loss
+    from summarizer.training.train import copyable_ids, restricted_loss
 
     torch.manual_seed(0)
     config = BartConfig(
@@ -237,8 +237,9 @@ def test_restricted_loss_is_the_full_softmax_with_other_tokens_masked() -> None:
         "labels": torch.tensor([[9, 40, 2], [8, 2, -100]]),
     }
     literals = torch.tensor([2, 40, 41])
-    loss = restricted_loss(model, inputs, literals)
     allowed = torch.tensor([1, 2, 5, 7, 8, 9, 11, 40, 41])  # inputs, labels, literals
+    assert torch.equal(copyable_ids(inputs, literals), allowed)
+    loss = restricted_loss(model, inputs, allowed)
     logits = model(**inputs).logits
     masked = torch.full_like(logits, float("-inf"))
     masked[..., allowed] = logits[..., allowed]
@@ -266,7 +267,7 @@ def test_a_cut_run_resumes_from_its_checkpoint_to_the_same_model(
     config = _tiny_train_config(tmp_path, **settings)
     real_step, calls = training._step, 0
 
-    def power_cut(*args: Any) -> float:
+    def power_cut(*args: Any) -> Any:
         nonlocal calls
         calls += 1
         if calls == 6:

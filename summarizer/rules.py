@@ -124,10 +124,12 @@ _NOT_PEOPLE_BEFORE: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "a price",
         # A currency sign or code, or a one- or two-letter currency prefix written against
-        # the figure (P12 million pesos, N5 billion naira, R2 million rand, Sh300 shillings).
+        # the figure (P12 million pesos, N5 billion naira, R2 million rand, Sh300 shillings);
+        # for the scale word of such a figure, the prefixed digits before it ("P12 million":
+        # "P12" reads as a name, so the figure found is "million").
         re.compile(
             r"(?:[$€£₹¥₱₦₵]|\bRs\.?|\bINR|\bUSD|\bUS\$|\bKsh\.?|\bPhp)\s*$"
-            r"|(?<![\w.-])(?:P|N|R|Sh|Rp|RM|Tk)$"
+            r"|(?<![\w.-])(?:P|N|R|Sh|Rp|RM|Tk)(?:\d[\d.,]*\s+)?$"
         ),
     ),
     ("a magnitude", re.compile(r"\bmagnitude(?:\s+of)?\s*$", re.I)),

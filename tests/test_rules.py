@@ -47,6 +47,8 @@ from tests.records import casualty, evidence, grounded
         ("A $40 fine was imposed on those who died.", "40", "a price"),
         ("Rs 5 lakh was paid to families of those killed.", "5 lakh", "a price"),
         ("Damage reached P12 million after 6,500 people fled.", "12 million", "a price"),
+        ("Damage reached P12 million after 6,500 people fled.", "million", "a price"),
+        ("Relief worth Rp1.5 billion reached those who fled.", "billion", "a price"),
         ("The state paid N5 billion to the families of the dead.", "5 billion", "a price"),
         ("Relief worth Sh300 million reached those who fled.", "300 million", "a price"),
         ("A 7.1-magnitude quake killed dozens.", "7.1", "a magnitude"),
@@ -92,6 +94,13 @@ def test_an_age_keeps_the_victim_and_drops_the_count() -> None:
     assert without_who.record is None
     overlong = casualty(text, "Arun Kole (47", who="Arun Kole")
     assert count_counts_people(overlong, text).record.count is None  # type: ignore[union-attr]
+
+
+def test_a_prefixed_currency_amount_is_no_count_of_people() -> None:
+    text = "Italy gave more than P12 million to help 6,500 displaced people."
+    verdict = count_counts_people(casualty(text, "more than P12 million"), text)
+    assert verdict.record is None
+    assert "a price" in verdict.dropped[0].reason
 
 
 @pytest.mark.parametrize(

@@ -249,6 +249,35 @@ def test_restricted_loss_is_the_full_softmax_with_other_tokens_masked() -> None:
     assert model.get_output_embeddings().weight.grad is not None
 
 
+def test_padding_a_batch_to_a_multiple_leaves_its_loss_unchanged() -> None:
+    import torch
+    from transformers import BartConfig, BartForConditionalGeneration
+
+    from summarizer.training.train import copyable_ids, padded_to_multiple, restricted_loss
+
+    torch.manual_seed(0)
+    config = BartConfig(
+        vocab_size=60, d_model=16, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
+        decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32,
+        max_position_embeddings=64, pad_token_id=1, bos_token_id=0, eos_token_id=2,
+        decoder_start_token_id=2,
+    )  # fmt: skip
+    model = BartForConditionalGeneration(config).eval()
+    inputs = {
+        "input_ids": torch.tensor([[5, 9, 11, 2], [7, 8, 2, 1]]),
+        "attention_mask": torch.tensor([[1, 1, 1, 1], [1, 1, 1, 0]]),
+        "labels": torch.tensor([[9, 40, 2], [8, 2, -100]]),
+    }
+    ids = copyable_ids(inputs, torch.tensor([2, 40, 41]))
+    padded = padded_to_multiple(inputs, 32, pad=1)
+    assert [tuple(t.shape) for t in padded.values()] == [(2, 32), (2, 32), (2, 32)]
+    assert torch.equal(padded["input_ids"][:, :4], inputs["input_ids"])
+    assert int(padded["attention_mask"].sum()) == int(inputs["attention_mask"].sum())
+    expected = restricted_loss(model, inputs, ids)
+    assert torch.allclose(restricted_loss(model, padded, ids), expected, atol=1e-6)
+    assert padded_to_multiple(inputs, 1, pad=1)["labels"].shape == (2, 3)
+
+
 @pytest.mark.slow
 def test_a_cut_run_resumes_from_its_checkpoint_to_the_same_model(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

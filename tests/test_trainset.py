@@ -217,25 +217,32 @@ def test_max_steps_ends_training_early(tmp_path: Path) -> None:
     assert report["epochs_completed"] < 5
 
 
-def test_restricted_loss_is_the_full_softmax_with_other_tokens_masked() -> None:
+def _tiny_bart_and_batch() -> tuple[Any, dict[str, Any]]:
+    """A one-layer BART without dropout (so two passes compare) and a padded batch of two."""
     import torch
     from transformers import BartConfig, BartForConditionalGeneration
-
-    from summarizer.training.train import copyable_ids, restricted_loss
 
     torch.manual_seed(0)
     config = BartConfig(
         vocab_size=60, d_model=16, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
         decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32,
-        max_position_embeddings=32, pad_token_id=1, bos_token_id=0, eos_token_id=2,
+        max_position_embeddings=64, pad_token_id=1, bos_token_id=0, eos_token_id=2,
         decoder_start_token_id=2,
     )  # fmt: skip
-    model = BartForConditionalGeneration(config).eval()  # no dropout: both passes comparable
     inputs = {
         "input_ids": torch.tensor([[5, 9, 11, 2], [7, 8, 2, 1]]),
         "attention_mask": torch.tensor([[1, 1, 1, 1], [1, 1, 1, 0]]),
         "labels": torch.tensor([[9, 40, 2], [8, 2, -100]]),
     }
+    return BartForConditionalGeneration(config).eval(), inputs
+
+
+def test_restricted_loss_is_the_full_softmax_with_other_tokens_masked() -> None:
+    import torch
+
+    from summarizer.training.train import copyable_ids, restricted_loss
+
+    model, inputs = _tiny_bart_and_batch()
     literals = torch.tensor([2, 40, 41])
     allowed = torch.tensor([1, 2, 5, 7, 8, 9, 11, 40, 41])  # inputs, labels, literals
     assert torch.equal(copyable_ids(inputs, literals), allowed)
@@ -251,23 +258,10 @@ def test_restricted_loss_is_the_full_softmax_with_other_tokens_masked() -> None:
 
 def test_padding_a_batch_to_a_multiple_leaves_its_loss_unchanged() -> None:
     import torch
-    from transformers import BartConfig, BartForConditionalGeneration
 
     from summarizer.training.train import copyable_ids, padded_to_multiple, restricted_loss
 
-    torch.manual_seed(0)
-    config = BartConfig(
-        vocab_size=60, d_model=16, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
-        decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32,
-        max_position_embeddings=64, pad_token_id=1, bos_token_id=0, eos_token_id=2,
-        decoder_start_token_id=2,
-    )  # fmt: skip
-    model = BartForConditionalGeneration(config).eval()
-    inputs = {
-        "input_ids": torch.tensor([[5, 9, 11, 2], [7, 8, 2, 1]]),
-        "attention_mask": torch.tensor([[1, 1, 1, 1], [1, 1, 1, 0]]),
-        "labels": torch.tensor([[9, 40, 2], [8, 2, -100]]),
-    }
+    model, inputs = _tiny_bart_and_batch()
     ids = copyable_ids(inputs, torch.tensor([2, 40, 41]))
     padded = padded_to_multiple(inputs, 32, pad=1)
     assert [tuple(t.shape) for t in padded.values()] == [(2, 32), (2, 32), (2, 32)]

@@ -299,6 +299,8 @@ def padded_to_multiple(
     collated: dict[str, torch.Tensor], multiple: int, pad: int
 ) -> dict[str, torch.Tensor]:
     """The batch with its widths rounded up to ``multiple``: masked input, ignored labels."""
+    if multiple == 1:
+        return collated
 
     def widened(tensor: torch.Tensor, value: int) -> torch.Tensor:
         extra = -tensor.shape[1] % multiple

@@ -30,7 +30,8 @@ def _whole_words(text: str, start: int, end: int) -> bool:
 
 def _assert_grounded(brief: Brief, text: str) -> None:
     """Each value is whole words inside its record's evidence, itself a stripped sentence of
-    ``text``; a count holds no fuzzily matched digit."""
+    ``text``, or a pronoun there resolved to a name earlier in ``text``; a count holds no
+    fuzzily matched digit."""
     for section in ("orders", "casualties", "displacement", "escapes"):
         for record in getattr(brief, section):
             evidence = text[record.evidence.start : record.evidence.end]
@@ -38,9 +39,11 @@ def _assert_grounded(brief: Brief, text: str) -> None:
             for name in type(record).model_fields:
                 value = getattr(record, name)
                 if isinstance(value, GroundedText) and name != "evidence":
-                    assert record.evidence.start <= value.start
-                    assert value.end <= record.evidence.end
+                    written = value.resolved_from or value
+                    assert record.evidence.start <= written.start
+                    assert written.end <= record.evidence.end
                     assert _whole_words(text, value.start, value.end), (name, value)
+                    assert value.resolved_from is None or value.end <= written.start
             count_text = getattr(record, "count_text", None)
             if count_text is not None:
                 assert count_text.alignment in ("exact", "normalized")

@@ -84,20 +84,22 @@ class NaiveBackend:
         inputs = fast.tokenizer(request.prompt, return_tensors="pt", truncation=True).to(
             fast.device
         )
+        prefix = fast.tokenizer(request.decoder_prefix, add_special_tokens=False)["input_ids"]
+        start = [fast.model.config.decoder_start_token_id, *prefix]
         processors = []
         if fast.constraints is not None:
-            processors.append(
-                CopyConstraintProcessor([fast.constraints.row(request.section, request.source)])
-            )
+            row = fast.constraints.row(request.section, request.source)
+            processors.append(CopyConstraintProcessor([row], forced=len(prefix)))
         with torch.inference_mode():
             output = fast.model.generate(
                 input_ids=inputs["input_ids"],
                 attention_mask=inputs["attention_mask"],
+                decoder_input_ids=torch.tensor([start], device=fast.device),
                 logits_processor=processors,
                 max_new_tokens=fast.config.max_new_tokens,
                 do_sample=False,
             )
-        return fast.tokenizer.decode(output[0], skip_special_tokens=True)  # type: ignore[no-any-return]
+        return fast.tokenizer.decode(output[0][len(start) :], skip_special_tokens=True)  # type: ignore[no-any-return]
 
 
 def _median_seconds(run: Callable[[], object], runs: int) -> float:
@@ -160,10 +162,13 @@ def _model_part(reference: HFBackend, articles: list[Article], threads: int) -> 
         reference.tokenizer.convert_ids_to_tokens(ids)
         for ids in reference.tokenizer([r.prompt for r in requests], truncation=True)["input_ids"]
     ]
+    prefixes = [reference.tokenizer.tokenize(r.decoder_prefix) for r in requests]
 
     def plain(use_vmap: bool) -> list[str]:
         results = translator.translate_batch(
             sources,
+            # CTranslate2 4.x misreads a target prefix on its vocabulary map (see summarizer.ct2)
+            target_prefix=prefixes if any(prefixes) and not use_vmap else None,
             beam_size=1,
             max_decoding_length=reference.config.max_new_tokens,
             max_batch_size=reference.config.batch_tokens,

@@ -24,7 +24,7 @@ from typing import Any
 
 import torch
 
-from summarizer.training.train import copyable_ids, restricted_loss
+from summarizer.training.train import copyable_ids, padded_to_multiple, restricted_loss
 from summarizer.training.warmstart import bart_from_minilm
 
 REPEATING_INPUT_WIDTHS = (24, 40, 56, 72, 96)
@@ -39,9 +39,14 @@ def _batches(size: int, probe: str, multiple: int, seed: int) -> Iterator[dict[s
             target = rng.choice(REPEATING_TARGET_WIDTHS)
         else:
             width, target = rng.randint(20, 300), rng.randint(5, 120)
-        width, target = -(-width // multiple) * multiple, -(-target // multiple) * multiple
         ids = torch.randint(1000, 29000, (size, width))
-        yield {"input_ids": ids, "attention_mask": torch.ones_like(ids), "labels": ids[:, :target]}
+        batch = {
+            "input_ids": ids,
+            "attention_mask": torch.ones_like(ids),
+            "decoder_input_ids": ids[:, :target],
+            "labels": ids[:, :target],
+        }
+        yield padded_to_multiple(batch, multiple, pad=0)
 
 
 def time_steps(

@@ -33,6 +33,8 @@ class GenerationRequest:
     source: str
     # Texts beside ``source`` that context fields may copy from (templates from v5).
     context: tuple[str, ...] = ()
+    # Text the decoder is forced to start with (from v6, the section); not part of the answer.
+    decoder_prefix: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class OpenRow:
     index: int
     hidden: Any  # encoder states of its real (unpadded) tokens
     constraint: RowConstraint | None
+    prefix: list[int]  # its decoder prefix ids
 
     @property
     def length(self) -> int:
@@ -144,33 +147,58 @@ class HFBackend:
     def generate(self, requests: Sequence[GenerationRequest]) -> list[str]:
         """Outputs in request order; identical requests are generated once.
 
-        A first, short pass over every batch settles the rows that answer ``none``; the rows
-        left open, from all batches, are then decoded together on their kept encodings, so
-        the long tail of record-writing rows is paid once rather than once per batch.
+        Each distinct encoder input is encoded once, however many sections read it (from
+        template v6 the sections share it and differ only in their decoder prefix). A first,
+        short pass over every batch settles the rows that answer ``none``; the rows left
+        open, from all batches, are then decoded together on their kept encodings, so the
+        long tail of record-writing rows is paid once rather than once per batch.
         """
+        unique = list(dict.fromkeys(requests))
+        answers: dict[GenerationRequest, str] = {}
+        try:
+            for same_prefix in self._by_prefix_length(unique).values():
+                answers.update(self._answer(same_prefix))
+        except (RuntimeError, ValueError) as exc:
+            raise ModelError(f"generation failed with model {self.name!r}: {exc}") from exc
+        return [answers[r] for r in requests]
+
+    def _by_prefix_length(
+        self, requests: Sequence[GenerationRequest]
+    ) -> dict[int, list[tuple[GenerationRequest, list[int]]]]:
+        """Requests with their decoder prefix ids, grouped by its length: a batch's decoder
+        inputs must be of one length."""
+        groups: dict[int, list[tuple[GenerationRequest, list[int]]]] = {}
+        for request in requests:
+            ids = self.tokenizer(request.decoder_prefix, add_special_tokens=False)["input_ids"]
+            groups.setdefault(len(ids), []).append((request, ids))
+        return groups
+
+    def _answer(
+        self, rows: Sequence[tuple[GenerationRequest, list[int]]]
+    ) -> dict[GenerationRequest, str]:
         from summarizer.decoding.batching import token_batches
 
-        unique = list(dict.fromkeys(requests))
-        encoded = self.tokenizer(
-            [r.prompt for r in unique], truncation=True, max_length=self.config.max_input_tokens
-        )["input_ids"]
+        prompts = list(dict.fromkeys(request.prompt for request, _ in rows))
+        encoded = self.tokenizer(prompts, truncation=True, max_length=self.config.max_input_tokens)[
+            "input_ids"
+        ]
+        readers: dict[str, list[int]] = {}
+        for index, (request, _) in enumerate(rows):
+            readers.setdefault(request.prompt, []).append(index)
         answers: dict[int, str] = {}
         open_rows: list[OpenRow] = []
         budget, rows_cap = self.config.batch_tokens, self.config.batch_size
-        try:
-            for batch in token_batches([len(ids) for ids in encoded], budget, rows_cap):
-                texts, still_open = self._first_pass(
-                    [unique[i] for i in batch], [encoded[i] for i in batch]
-                )
-                answers.update(zip(batch, texts, strict=True))
-                open_rows += [replace(row, index=batch[row.index]) for row in still_open]
-            for group in token_batches([row.length for row in open_rows], budget, rows_cap):
-                texts = self._second_pass([open_rows[i] for i in group])
-                answers.update(zip((open_rows[i].index for i in group), texts, strict=True))
-        except (RuntimeError, ValueError) as exc:
-            raise ModelError(f"generation failed with model {self.name!r}: {exc}") from exc
-        position = {request: index for index, request in enumerate(unique)}
-        return [answers[position[r]] for r in requests]
+        for batch in token_batches([len(ids) for ids in encoded], budget, rows_cap):
+            members = [(slot, i) for slot, p in enumerate(batch) for i in readers[prompts[p]]]
+            texts, still_open = self._first_pass(
+                [rows[i] for _, i in members], [encoded[p] for p in batch], [s for s, _ in members]
+            )
+            answers.update(zip((i for _, i in members), texts, strict=True))
+            open_rows += [replace(row, index=members[row.index][1]) for row in still_open]
+        for group in token_batches([row.length for row in open_rows], budget, rows_cap):
+            texts = self._second_pass([open_rows[i] for i in group])
+            answers.update(zip((open_rows[i].index for i in group), texts, strict=True))
+        return {request: answers[i] for i, (request, _) in enumerate(rows)}
 
     def _rows(self, requests: Sequence[GenerationRequest]) -> list[RowConstraint] | None:
         if self.constraints is None:
@@ -178,29 +206,45 @@ class HFBackend:
         return [self.constraints.row(r.section, r.source, r.context) for r in requests]
 
     def _first_pass(
-        self, requests: Sequence[GenerationRequest], input_ids: Sequence[list[int]]
+        self,
+        rows: Sequence[tuple[GenerationRequest, list[int]]],
+        input_ids: Sequence[list[int]],
+        reads: Sequence[int],
     ) -> tuple[list[str], list[OpenRow]]:
-        """Encode a batch and decode each row just far enough to finish a ``none``."""
+        """Encode a batch of inputs once, and decode each row (``reads`` gives its input) just
+        far enough to finish a ``none``."""
         import torch
 
         from summarizer.decoding.batching import finished
 
         inputs = self.tokenizer.pad({"input_ids": list(input_ids)}, return_tensors="pt")
-        mask = inputs["attention_mask"].to(self.device)
-        rows = self._rows(requests)
+        constraints = self._rows([request for request, _ in rows])
+        prefixes = [prefix for _, prefix in rows]
         with torch.inference_mode():
             encoder = self.model.get_encoder()
-            hidden = encoder(
-                input_ids=inputs["input_ids"].to(self.device), attention_mask=mask
+            encoded = encoder(
+                input_ids=inputs["input_ids"].to(self.device),
+                attention_mask=inputs["attention_mask"].to(self.device),
             ).last_hidden_state
-            first = self._decode(hidden, mask, rows, self._triage_tokens, scores=True)
-        abstained = self._abstained(first.scores[0]) if rows is not None else set()
+            which = torch.tensor(list(reads), device=self.device)
+            hidden, mask = encoded[which], inputs["attention_mask"].to(self.device)[which]
+            first = self._decode(
+                hidden, mask, constraints, prefixes, self._triage_tokens, scores=True
+            )
+        abstained = self._abstained(first.scores[0]) if constraints is not None else set()
         texts = [
-            NONE if i in abstained else text for i, text in enumerate(self._text(first.sequences))
+            NONE if i in abstained else text
+            for i, text in enumerate(self._text(first.sequences, prefixes))
         ]
+        forced = len(prefixes[0])
         still_open = [
-            OpenRow(i, hidden[i][mask[i].bool()], None if rows is None else rows[i])
-            for i, done in enumerate(finished(first.sequences, self._eos))
+            OpenRow(
+                i,
+                hidden[i][mask[i].bool()],
+                None if constraints is None else constraints[i],
+                prefixes[i],
+            )
+            for i, done in enumerate(finished(first.sequences[:, forced:], self._eos))
             if not done and i not in abstained
         ]
         return texts, still_open
@@ -226,20 +270,25 @@ class HFBackend:
             batch_first=True,
         )
         rows = [row.constraint for row in open_rows if row.constraint is not None]
+        prefixes = [row.prefix for row in open_rows]
         with torch.inference_mode():
-            output = self._decode(hidden, mask, rows or None, self.config.max_new_tokens)
-        return self._text(output.sequences)
+            output = self._decode(hidden, mask, rows or None, prefixes, self.config.max_new_tokens)
+        return self._text(output.sequences, prefixes)
 
     def _decode(
         self,
         hidden: Any,
         mask: Any,
         rows: list[RowConstraint] | None,
+        prefixes: Sequence[list[int]],
         max_new_tokens: int,
         scores: bool = False,
     ) -> Any:
-        """Generate on kept encodings; ``scores``: keep each step's scores (short passes
-        only: a step's scores are a row per output and a column per vocabulary token)."""
+        """Generate on kept encodings, each row after the decoder start token and its prefix
+        (all of one length);
+        ``scores``: keep each step's scores (short passes only: a step's scores are a row per
+        output and a column per vocabulary token)."""
+        import torch
         from transformers import LogitsProcessorList
         from transformers.modeling_outputs import BaseModelOutput
 
@@ -250,13 +299,18 @@ class HFBackend:
         vocabulary = None
         if rows is not None:
             processors.append(
-                CopyConstraintProcessor(rows, self.config.num_beams, self.config.record_bias)
+                CopyConstraintProcessor(
+                    rows, self.config.num_beams, self.config.record_bias, len(prefixes[0])
+                )
             )
             vocabulary = set().union(*(row.vocabulary for row in rows))
+        start = self.model.config.decoder_start_token_id
+        decoder_input_ids = torch.tensor([[start, *p] for p in prefixes], device=hidden.device)
         with restricted_output(self.model, vocabulary):
             return self.model.generate(
                 encoder_outputs=BaseModelOutput(last_hidden_state=hidden),
                 attention_mask=mask,
+                decoder_input_ids=decoder_input_ids,
                 logits_processor=processors,
                 max_new_tokens=max_new_tokens,
                 num_beams=self.config.num_beams,
@@ -265,9 +319,12 @@ class HFBackend:
                 return_dict_in_generate=True,
             )
 
-    def _text(self, sequences: Any) -> list[str]:
+    def _text(self, sequences: Any, prefixes: Sequence[list[int]]) -> list[str]:
+        """The written answers: what follows the decoder start token and the prefixes."""
         return self.tokenizer.batch_decode(  # type: ignore[no-any-return]
-            sequences, skip_special_tokens=True, clean_up_tokenization_spaces=False
+            sequences[:, 1 + len(prefixes[0]) :],
+            skip_special_tokens=True,
+            clean_up_tokenization_spaces=False,
         )
 
 

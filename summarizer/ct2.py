@@ -13,9 +13,16 @@ the row is decoded again from its new prefix, and so on until it replays clean.
 
 On the vocabulary map a step's logits cover only the batch's tokens, in token-id order; the
 backend forms those batches itself, so it knows which token each logit belongs to, and checks
-at every decision that the runtime's own token scores best. CTranslate2 4.x fails on a map
-together with a target prefix, so the passes after the first (over the few rows left) run on
-the whole vocabulary, a few rows at a time to bound the logits they return.
+at every decision that the runtime's own token scores best. The passes after the first (over
+the few rows left) give each row its settled tokens as a target prefix and run on the whole
+vocabulary, a few rows at a time to bound the logits they return: CTranslate2 4.x misreads a
+target prefix on a map (it writes another token than the prefix's, or fails). From template
+v6 every row starts from a forced prefix, its section's name, so a v6 model's first pass runs
+on the whole vocabulary too, in batches of similar length.
+
+CTranslate2 encodes every row's source itself, so a sentence read for two sections is encoded
+twice here (transformers encodes it once); from v6 the source is at least the sentence alone,
+without a section's instruction.
 
 The result equals greedy constrained decoding on this runtime's logits (tests/test_ct2.py
 checks it token for token against transformers at float32). Transformers
@@ -196,7 +203,9 @@ class _Row:
     # Whether every token the row may write is among the input tokens or the always-allowed
     # ones, so a vocabulary restricted by the map still holds each of its choices.
     mapped: bool
+    # The settled tokens, the forced ones (the decoder prefix, from v6) first.
     prefix: list[int] = field(default_factory=list)
+    forced: int = 0
     state: State | None = None
     next: _Next = _Next.DECODE
     output: list[int] = field(default_factory=list)  # the runtime's last output for this row
@@ -251,6 +260,9 @@ class CT2Backend:
         self._mappable = frozenset(i for token, i in vocabulary.items() if mappable(token))
         self.load_seconds = time.perf_counter() - started
 
+    def _prefix(self, text: str) -> list[int]:
+        return list(self.tokenizer(text, add_special_tokens=False)["input_ids"]) if text else []
+
     def generate(self, requests: Sequence[GenerationRequest]) -> list[str]:
         unique = list(dict.fromkeys(requests))
         encoded = self.tokenizer(
@@ -265,7 +277,7 @@ class CT2Backend:
         except (RuntimeError, ValueError) as exc:
             raise ModelError(f"generation failed with model {self.name!r}: {exc}") from exc
         texts = self.tokenizer.batch_decode(
-            [row.prefix for row in rows],
+            [row.prefix[row.forced :] for row in rows],
             skip_special_tokens=True,
             clean_up_tokenization_spaces=False,
         )
@@ -278,21 +290,23 @@ class CT2Backend:
 
     def _row(self, request: GenerationRequest, ids: list[int]) -> _Row:
         source = self._tokens(ids)
+        forced = self._prefix(request.decoder_prefix)
         if not self.constrained:
-            return _Row(source, ids, None, mapped=True)
+            return _Row(source, ids, None, mapped=True, prefix=forced, forced=len(forced))
         constraint = self.constraints.row(request.section, request.source, request.context)
         replay = ConstraintReplay(constraint, self._eos, self._vocab, self.config.record_bias)
         mapped = constraint.vocabulary <= self._mappable.intersection(ids).union(self._always)
-        return _Row(source, ids, replay, mapped, state=constraint.initial())
+        return _Row(source, ids, replay, mapped, forced, len(forced), state=constraint.initial())
 
     def _decode(self, rows: list[_Row], first: bool) -> None:
         """Decode ``rows`` on from their settled prefixes, unconstrained, and replay each."""
         for group, columns in self._passes(rows, first):
+            prefixed = any(row.prefix for row in group)
             results = self.translator.translate_batch(
                 [row.source for row in group],
-                target_prefix=None if first else [self._tokens(row.prefix) for row in group],
+                target_prefix=[self._tokens(row.prefix) for row in group] if prefixed else None,
                 beam_size=1,
-                max_decoding_length=self.config.max_new_tokens,
+                max_decoding_length=self.config.max_new_tokens + max(r.forced for r in group),
                 max_batch_size=0,
                 return_end_token=True,
                 return_logits_vocab=self.constrained,
@@ -307,26 +321,34 @@ class CT2Backend:
     def _passes(self, rows: list[_Row], first: bool) -> list[tuple[list[_Row], list[int] | None]]:
         """The batches of one pass, each with the token ids its logits will cover.
 
-        The first pass puts mapped rows on the vocabulary map in batches of similar length
-        (at most ``batch_tokens`` padded input tokens); every other row goes on the whole
-        vocabulary, a few at a time.
+        The first pass puts mapped rows on the vocabulary map, and rows with a forced decoder
+        prefix on the whole vocabulary (CTranslate2 4.x misreads a target prefix on a map),
+        both in batches of similar length (at most ``batch_tokens`` padded input tokens);
+        every other row goes on the whole vocabulary, a few at a time.
         """
-        mapped = sorted((r for r in rows if first and r.mapped), key=lambda r: len(r.source))
-        passes: list[tuple[list[_Row], list[int] | None]] = []
-        group: list[_Row] = []
-        for row in mapped:
-            if group and (len(group) + 1) * len(row.source) > self.config.batch_tokens:
-                passes.append((group, self._columns(group)))
-                group = []
-            group.append(row)
-        if group:
-            passes.append((group, self._columns(group)))
-        rest = [r for r in rows if not (first and r.mapped)]
+        on_map = [r for r in rows if first and r.mapped and not r.forced]
+        prefixed = [r for r in rows if first and r.forced]
+        passes: list[tuple[list[_Row], list[int] | None]] = [
+            (group, self._columns(group)) for group in self._length_batches(on_map)
+        ]
+        passes += [(group, None) for group in self._length_batches(prefixed)]
+        rest = [r for r in rows if not (first and (r.forced or r.mapped))]
         passes += [
             (rest[i : i + _FULL_VOCABULARY_ROWS], None)
             for i in range(0, len(rest), _FULL_VOCABULARY_ROWS)
         ]
         return passes
+
+    def _length_batches(self, rows: list[_Row]) -> list[list[_Row]]:
+        """``rows`` shortest first, cut into batches of at most ``batch_tokens`` padded tokens."""
+        batches: list[list[_Row]] = []
+        group: list[_Row] = []
+        for row in sorted(rows, key=lambda r: len(r.source)):
+            if group and (len(group) + 1) * len(row.source) > self.config.batch_tokens:
+                batches.append(group)
+                group = []
+            group.append(row)
+        return [*batches, group] if group else batches
 
     def _columns(self, group: list[_Row]) -> list[int]:
         """The token ids the vocabulary map lets a batch write, in the runtime's order."""
@@ -363,21 +385,22 @@ class CT2Backend:
         if row.replay is None:
             row.prefix, row.next = row.output, _Next.NOTHING
             return
-        if not row.prefix and self._abstains(row):
-            row.prefix, row.next = list(self._none_ids), _Next.NOTHING
+        if len(row.prefix) == row.forced and self._abstains(row):
+            row.prefix, row.next = row.prefix + list(self._none_ids), _Next.NOTHING
             return
         row.next = _Next.DECODE
         while row.next is _Next.DECODE:
-            step = len(row.prefix)
+            step = len(row.prefix)  # the output's position; the constraint's is step - forced
             if step >= len(row.output):
                 row.next = _Next.NOTHING  # the runtime stopped at the length limit
                 return
             assert row.state is not None
-            token = row.output[step]
-            if row.replay.check(row.state, step, token) is _Next.DECODE:
+            token, used = row.output[step], step - row.forced
+            if row.replay.check(row.state, used, token) is _Next.DECODE:
                 self._advance(row, token)
                 continue
-            chosen = row.replay.choice(row.state, step, self._step_logits(row, step, token))
+            logits = self._step_logits(row, step, token)
+            chosen = row.replay.choice(row.state, used, logits)
             self._advance(row, chosen)
             if chosen != token and row.next is _Next.DECODE:
                 return  # decoded again from the new prefix in the next pass
@@ -387,7 +410,7 @@ class CT2Backend:
         if self.abstain_at is None or not row.logits:
             return False
         assert row.replay is not None and row.state is not None
-        scores = self._full_logits(row, 0)
+        scores = self._full_logits(row, row.forced)
         allowed = row.replay.allowed(row.state, 0)
         masked = np.full_like(scores, -np.inf)
         masked[allowed] = scores[allowed]
@@ -398,5 +421,5 @@ class CT2Backend:
         assert row.replay is not None and row.state is not None
         row.state = row.replay.constraint.advance(row.state, token)
         row.prefix.append(token)
-        if token == self._eos or len(row.prefix) >= self.config.max_new_tokens:
+        if token == self._eos or len(row.prefix) - row.forced >= self.config.max_new_tokens:
             row.next = _Next.NOTHING

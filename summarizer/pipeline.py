@@ -184,7 +184,7 @@ class Pipeline:
 
 def _requests(prepared: Sequence[_Prepared]) -> list[GenerationRequest]:
     return [
-        GenerationRequest(p.section, p.text, p.sentence.text, p.context_texts)
+        GenerationRequest(p.section, p.text, p.sentence.text, p.context_texts, p.decoder_prefix)
         for item in prepared
         for p in item.prompts
     ]

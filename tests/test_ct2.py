@@ -110,17 +110,26 @@ def test_replay_applies_the_record_bias(shipped_tokenizer, bias, eos_lead, expec
     assert replay.check(state, used, more) is _Next.DECODE  # type: ignore[arg-type]
 
 
+def _with_decoder_prefixes(requests: list[GenerationRequest]) -> list[GenerationRequest]:
+    """The requests as template v6 makes them: the section as the decoder's forced prefix."""
+    return [replace(r, decoder_prefix=r.section) for r in requests]
+
+
 @pytest.mark.slow
-def test_ct2_float32_writes_what_transformers_float32_writes(cache: Path) -> None:
+@pytest.mark.parametrize("prefixed", [False, True], ids=["instruction", "decoder-prefix"])
+def test_ct2_float32_writes_what_transformers_float32_writes(cache: Path, prefixed: bool) -> None:
     """The oracle: on every prompt of 17 articles, the replayed CTranslate2 output equals
-    transformers' constrained greedy output, token for token, at the same precision."""
+    transformers' constrained greedy output, token for token, at the same precision; with
+    the section forced as the decoder's prefix (v6) too."""
     config = BackendConfig(model=str(SHIPPED_MODEL), device="cpu", dtype="float32")
     reference = HFBackend(config)
     fast = CT2Backend(config, cache=cache)
     requests = _requests(reference)
+    if prefixed:
+        requests = _with_decoder_prefixes(requests)
     assert len(requests) > 150
     expected = reference.generate(requests)
-    assert sum(text != "none" for text in expected) >= 40
+    assert sum(text != "none" for text in expected) >= 30  # rows whose replay is exercised
     assert fast.generate(requests) == expected
 
 
@@ -134,10 +143,11 @@ def _none_probabilities(config: BackendConfig, requests: list[GenerationRequest]
     model = AutoModelForSeq2SeqLM.from_pretrained(config.model, dtype=torch.float32).eval()
     factory = ConstraintFactory(tokenizer, SpanLimits())
     none_id = tokenizer("none", add_special_tokens=False)["input_ids"][0]
-    start = torch.tensor([[model.config.decoder_start_token_id]])
     probabilities = []
     with torch.inference_mode():
         for request in requests:
+            prefix = tokenizer(request.decoder_prefix, add_special_tokens=False)["input_ids"]
+            start = torch.tensor([[model.config.decoder_start_token_id, *prefix]])
             inputs = tokenizer(request.prompt, return_tensors="pt")
             logits = model(**inputs, decoder_input_ids=start).logits[0, -1]
             row = factory.row(request.section, request.source, request.context)
@@ -147,13 +157,18 @@ def _none_probabilities(config: BackendConfig, requests: list[GenerationRequest]
 
 
 @pytest.mark.slow
-def test_both_runtimes_abstain_exactly_where_none_reaches_the_threshold(cache: Path) -> None:
+@pytest.mark.parametrize("prefixed", [False, True], ids=["instruction", "decoder-prefix"])
+def test_both_runtimes_abstain_exactly_where_none_reaches_the_threshold(
+    cache: Path, prefixed: bool
+) -> None:
     """The oracle for abstention: with a threshold between the first-step probabilities of
     none of the record-writing rows, those at or above it answer none and every other row
     writes what greedy decoding writes, on transformers and on CTranslate2 alike."""
     config = BackendConfig(model=str(SHIPPED_MODEL), device="cpu", dtype="float32")
     reference = HFBackend(config)
     requests = Pipeline(reference).requests([read_article(SHORT_SEED), read_article(LONG_SEED)])
+    if prefixed:
+        requests = _with_decoder_prefixes(requests)
     greedy = reference.generate(requests)
     probabilities = _none_probabilities(config, requests)
     writing = sorted(p for p, text in zip(probabilities, greedy, strict=True) if text != "none")
@@ -184,16 +199,20 @@ CONTEXT = ("Rebel commanders in Idlib reported heavy shelling overnight.", "Aid 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("context", [(), CONTEXT], ids=["sentence", "with-context"])
+@pytest.mark.parametrize(
+    ("context", "prefix"),
+    [((), ""), (CONTEXT, ""), (CONTEXT, "casualties")],
+    ids=["sentence", "with-context", "decoder-prefix"],
+)
 def test_ct2_repairs_a_model_that_ignores_the_format(
-    tiny_model_dir: Path, cache: Path, context: tuple[str, ...]
+    tiny_model_dir: Path, cache: Path, context: tuple[str, ...], prefix: str
 ) -> None:
     """A model with random weights breaks the constraint at almost every step: every token
     of its output must come from the repair path, and still equal transformers' output,
-    with context texts (v5) as copy sources too."""
+    with context texts (v5) as copy sources too, and after a forced decoder prefix (v6)."""
     config = BackendConfig(model=str(tiny_model_dir), device="cpu", dtype="float32")
     prompt = f"casualties: {SENTENCE} | {' '.join(context)}"
-    requests = [GenerationRequest("casualties", prompt, SENTENCE, context)]
+    requests = [GenerationRequest("casualties", prompt, SENTENCE, context, prefix)]
     expected = HFBackend(config).generate(requests)
     assert expected != ["none"]
     assert CT2Backend(config, cache=cache).generate(requests) == expected

@@ -68,27 +68,43 @@ def _plain_generate(backend: HFBackend, request: GenerationRequest) -> str:
     assert backend.constraints is not None
     inputs = backend.tokenizer(request.prompt, return_tensors="pt")
     row = backend.constraints.row(request.section, request.source)
+    prefix = backend.tokenizer(request.decoder_prefix, add_special_tokens=False)["input_ids"]
+    start = [backend.model.config.decoder_start_token_id, *prefix]
+    bias = backend.config.record_bias
     with torch.inference_mode():
         output = backend.model.generate(
             input_ids=inputs["input_ids"],
             attention_mask=inputs["attention_mask"],
-            logits_processor=[
-                CopyConstraintProcessor([row], record_bias=backend.config.record_bias)
-            ],
+            decoder_input_ids=torch.tensor([start]),
+            logits_processor=[CopyConstraintProcessor([row], record_bias=bias, forced=len(prefix))],
             max_new_tokens=backend.config.max_new_tokens,
             do_sample=False,
         )
     return backend.tokenizer.decode(  # type: ignore[no-any-return]
-        output[0], skip_special_tokens=True, clean_up_tokenization_spaces=False
+        output[0][len(start) :], skip_special_tokens=True, clean_up_tokenization_spaces=False
     )
+
+
+class _EncodedRows:
+    """Counts the rows a model's encoder is run on."""
+
+    def __init__(self, model: nn.Module) -> None:
+        self.rows = 0
+        model.get_encoder().register_forward_hook(self._count, with_kwargs=True)
+
+    def _count(self, module: nn.Module, args: object, kwargs: object, output: object) -> None:
+        self.rows += int(kwargs["input_ids"].shape[0])  # type: ignore[index]
 
 
 @pytest.mark.model
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("shared_input", [False, True], ids=["instruction", "decoder-prefix"])
 def test_fast_generation_equals_one_plain_generate_call_per_prompt(
-    seed: int, tmp_path: Path
+    seed: int, shared_input: bool, tmp_path: Path
 ) -> None:
+    """Before template v6 each section's instruction makes its own encoder input; from v6 the
+    sections share one input, encoded once, and the section is the decoder's prefix."""
     from summarizer.training.tiny import build_tiny_model
 
     model = build_tiny_model(tmp_path / "tiny", seed=seed)
@@ -102,11 +118,15 @@ def test_fast_generation_equals_one_plain_generate_call_per_prompt(
         "Nearly 200 inmates escaped from the prison overnight, and 40 were recaptured.",
     ]
     requests = [
-        GenerationRequest(section, f"{section}: {text}", text)
+        GenerationRequest(section, text, text, decoder_prefix=section)
+        if shared_input
+        else GenerationRequest(section, f"{section}: {text}", text)
         for text in sentences
         for section in ("casualties", "displacement", "escapes", "orders")
     ]
     requests.append(requests[0])  # a duplicate is answered once, and the same
+    encoded = _EncodedRows(backend.model)
     fast = backend.generate(requests)
+    assert encoded.rows == len({r.prompt for r in requests}) == (4 if shared_input else 16)
     assert fast == [_plain_generate(backend, r) for r in requests]
     assert fast[-1] == fast[0]

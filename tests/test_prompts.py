@@ -103,8 +103,32 @@ def test_acronyms_are_marked_for_an_uncased_model(text: str, marked: str) -> Non
 
 def test_every_section_has_versioned_templates() -> None:
     assert available_templates() == sorted(
-        f"extract_{s}.v{v}.jinja" for s in SECTIONS for v in (1, 2, 3, 4, 5)
+        [f"extract_{s}.v{v}.jinja" for s in SECTIONS for v in (1, 2, 3, 4, 5)]
+        + ["read_sentence.v6.jinja"]
     )
+
+
+def test_v6_encoder_input_names_no_section_and_matches_golden() -> None:
+    rendered = render_sentence("read_sentence", 6, SENTENCE, Context(BEFORE, AFTER))
+    assert rendered + "\n" == (GOLDEN / "read_sentence.v6.txt").read_text(encoding="utf-8")
+    assert not any(section in rendered for section in SECTIONS)
+
+
+@pytest.mark.parametrize(
+    ("version", "distinct_inputs", "prefixes"),
+    [
+        (5, 4, {""}),  # each section has its own instruction
+        (6, 1, set(SECTIONS)),  # one input; the section is the decoder's prefix
+    ],
+)
+def test_from_v6_a_sentences_sections_share_one_encoder_input(
+    version: int, distinct_inputs: int, prefixes: set[str]
+) -> None:
+    prompts = build_prompts([_sentence(SENTENCE)], version=version)
+    assert {p.section for p in prompts} == set(SECTIONS)  # "fled" reaches escapes too
+    assert len({p.text for p in prompts}) == distinct_inputs
+    assert {p.decoder_prefix for p in prompts} == prefixes
+    assert all(p.decoder_prefix in ("", p.section) for p in prompts)
 
 
 def test_missing_variable_is_an_error_not_an_empty_string() -> None:

@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
-from summarizer.annotations import AnnotatedArticle
+from summarizer.annotations import AnnotatedArticle, article_text
 from summarizer.backend import BackendConfig, HFBackend
+from summarizer.ingest import parse_article
+from summarizer.pipeline import Pipeline
 from summarizer.prompt import ACRONYM_MARK, NO_CONTEXT, Context, mark_acronyms
 from summarizer.training.targets import ContextSpan
 from summarizer.training.trainset import ACRONYMS, SentenceExample, augment, examples_of
@@ -186,7 +188,9 @@ def _tiny_train_config(tmp_path: Path, **overrides: Any) -> Any:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("bfloat16_autocast", "version"), [(False, 2), (True, 4), (True, 5)])
+@pytest.mark.parametrize(
+    ("bfloat16_autocast", "version"), [(False, 2), (True, 4), (True, 5), (True, 6)]
+)
 def test_a_trained_model_records_its_template_version(
     tmp_path: Path, bfloat16_autocast: bool, version: int
 ) -> None:
@@ -206,6 +210,10 @@ def test_a_trained_model_records_its_template_version(
     assert {t.dtype for t in saved.values()} == {torch.float32}  # autocast keeps fp32 weights
     backend = HFBackend(BackendConfig(model=str(config.output), device="cpu"))
     assert backend.template_version == version
+    requests = Pipeline(backend).requests([parse_article(article_text(ARTICLE).encode(), "t")])
+    prefixed = {r.decoder_prefix == r.section for r in requests}
+    assert requests and prefixed == {version >= 6}  # the pipeline sends v6's section prefix
+    assert all(isinstance(text, str) for text in backend.generate(requests))
 
 
 @pytest.mark.slow
@@ -222,6 +230,8 @@ def _tiny_bart_and_batch() -> tuple[Any, dict[str, Any]]:
     import torch
     from transformers import BartConfig, BartForConditionalGeneration
 
+    from summarizer.training.train import Encoded, _collate
+
     torch.manual_seed(0)
     config = BartConfig(
         vocab_size=60, d_model=16, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
@@ -229,12 +239,35 @@ def _tiny_bart_and_batch() -> tuple[Any, dict[str, Any]]:
         max_position_embeddings=64, pad_token_id=1, bos_token_id=0, eos_token_id=2,
         decoder_start_token_id=2,
     )  # fmt: skip
-    inputs = {
-        "input_ids": torch.tensor([[5, 9, 11, 2], [7, 8, 2, 1]]),
-        "attention_mask": torch.tensor([[1, 1, 1, 1], [1, 1, 1, 0]]),
-        "labels": torch.tensor([[9, 40, 2], [8, 2, -100]]),
-    }
+    batch = [Encoded([5, 9, 11, 2], [9, 40, 2]), Encoded([7, 8, 2], [8, 2])]
+    inputs = _collate(batch, pad=1, start=2)
+    assert torch.equal(inputs["input_ids"], torch.tensor([[5, 9, 11, 2], [7, 8, 2, 1]]))
+    assert torch.equal(inputs["attention_mask"], torch.tensor([[1, 1, 1, 1], [1, 1, 1, 0]]))
+    assert torch.equal(inputs["labels"], torch.tensor([[9, 40, 2], [8, 2, -100]]))
+    assert torch.equal(inputs["decoder_input_ids"], torch.tensor([[2, 9, 40], [2, 8, 1]]))
     return BartForConditionalGeneration(config).eval(), inputs
+
+
+def test_a_decoder_prefix_is_read_by_the_decoder_but_never_predicted() -> None:
+    import torch
+
+    from summarizer.training.train import Encoded, _collate, copyable_ids, restricted_loss
+
+    model, plain = _tiny_bart_and_batch()
+    prefixed = _collate(
+        [Encoded([5, 9, 11, 2], [9, 40, 2], (30,)), Encoded([7, 8, 2], [8, 2], (31,))], 1, 2
+    )
+    assert torch.equal(prefixed["decoder_input_ids"], torch.tensor([[2, 30, 9, 40], [2, 31, 8, 1]]))
+    assert torch.equal(prefixed["labels"], torch.tensor([[-100, 9, 40, 2], [-100, 8, 2, -100]]))
+    ids = copyable_ids(prefixed, torch.tensor([2, 40, 41]))
+    assert 30 not in ids.tolist()  # the prefix is an input of the decoder, not an output
+    loss = restricted_loss(model, prefixed, ids)
+    logits = model(**prefixed).logits  # the same decoder inputs, the full softmax
+    masked = torch.full_like(logits, float("-inf"))
+    masked[..., ids] = logits[..., ids]
+    expected = torch.nn.functional.cross_entropy(masked.flatten(0, 1), prefixed["labels"].flatten())
+    assert torch.allclose(loss, expected, atol=1e-6)
+    assert not torch.allclose(loss, restricted_loss(model, plain, ids))  # the prefix is read
 
 
 def test_restricted_loss_is_the_full_softmax_with_other_tokens_masked() -> None:
@@ -264,7 +297,7 @@ def test_padding_a_batch_to_a_multiple_leaves_its_loss_unchanged() -> None:
     model, inputs = _tiny_bart_and_batch()
     ids = copyable_ids(inputs, torch.tensor([2, 40, 41]))
     padded = padded_to_multiple(inputs, 32, pad=1)
-    assert [tuple(t.shape) for t in padded.values()] == [(2, 32), (2, 32), (2, 32)]
+    assert [tuple(t.shape) for t in padded.values()] == [(2, 32)] * 4
     assert torch.equal(padded["input_ids"][:, :4], inputs["input_ids"])
     assert int(padded["attention_mask"].sum()) == int(inputs["attention_mask"].sum())
     expected = restricted_loss(model, inputs, ids)

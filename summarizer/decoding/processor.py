@@ -14,10 +14,17 @@ class CopyConstraintProcessor(LogitsProcessor):
     """Masks every token the grammar forbids, row by row, for batched generation."""
 
     def __init__(
-        self, rows: Sequence[RowConstraint], num_beams: int = 1, record_bias: float = 0.0
+        self,
+        rows: Sequence[RowConstraint],
+        num_beams: int = 1,
+        record_bias: float = 0.0,
+        forced: int = 0,
     ) -> None:
         self.rows = list(rows)
         self.num_beams = num_beams
+        # Decoder tokens after the start token that were given, not written (a section
+        # prefix): the constraint starts after them.
+        self.skip = 1 + forced
         # Added to the logit of starting another record while the sentence still holds more
         # figures than records written: a small model tends to stop after its first record.
         self.record_bias = record_bias
@@ -28,8 +35,8 @@ class CopyConstraintProcessor(LogitsProcessor):
         vocab = scores.shape[-1]
         for row, ids in enumerate(input_ids.tolist()):
             constraint = self.rows[row // self.num_beams]
-            state = self._state(row // self.num_beams, constraint, tuple(ids[1:]))
-            allowed = [t for t in constraint.allowed(state, len(ids) - 1) if t < vocab]
+            state = self._state(row // self.num_beams, constraint, tuple(ids[self.skip :]))
+            allowed = [t for t in constraint.allowed(state, len(ids) - self.skip) if t < vocab]
             # Only a sentence with no copyable word can leave nothing allowed: end the output,
             # and the parser reports it.
             allowed = allowed or [constraint.grammar.eos]

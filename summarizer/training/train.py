@@ -27,9 +27,10 @@ from summarizer.decoding.factory import ConstraintFactory
 from summarizer.decoding.source import SpanLimits
 from summarizer.errors import ConfigError
 from summarizer.prompt import (
-    CONTEXT_VALUES_VERSION,
-    CONTEXT_VERSION,
+    CONTEXT_VALUES_VERSIONS,
+    CONTEXT_VERSIONS,
     copy_sources,
+    decoder_prefix,
     render_sentence,
     section_template,
 )
@@ -125,6 +126,8 @@ class Progress:
 class Encoded:
     input_ids: list[int]
     labels: list[int]
+    # Decoder input before the labels (from v6, the section), given and never predicted.
+    prefix: tuple[int, ...] = ()
 
 
 def load_config(
@@ -183,9 +186,10 @@ def encode_one(
 ) -> Encoded:
     version = config.template_version
     prompt = render_sentence(
-        section_template(example.section), version, example.sentence, example.context
+        section_template(example.section, version), version, example.sentence, example.context
     )
     input_ids = tokenizer(prompt, truncation=True, max_length=config.max_input_tokens)["input_ids"]
+    prefix = tokenizer(decoder_prefix(example.section, version), add_special_tokens=False)
     labels = target_ids(
         factory,
         example.section,
@@ -193,7 +197,7 @@ def encode_one(
         list(example.records),
         copy_sources(example.context, version),
     )
-    return Encoded(input_ids, labels)
+    return Encoded(input_ids, labels, tuple(prefix["input_ids"]))
 
 
 # Forking costs about what encoding this many examples does.
@@ -242,9 +246,13 @@ def _batches(data: list[Encoded], size: int, rng: random.Random) -> Iterator[lis
         yield from batches
 
 
-def _collate(batch: list[Encoded], pad: int) -> dict[str, torch.Tensor]:
+def _collate(batch: list[Encoded], pad: int, start: int) -> dict[str, torch.Tensor]:
+    """Padded tensors; the decoder reads the start token, the prefix and the labels but the
+    last, and only the labels are predicted (a prefix position's label is ignored)."""
     width = max(len(e.input_ids) for e in batch)
-    target = max(len(e.labels) for e in batch)
+    labels = [[-100] * len(e.prefix) + e.labels for e in batch]
+    decoder = [[start, *e.prefix, *e.labels[:-1]] for e in batch]
+    target = max(len(row) for row in labels)
     return {
         "input_ids": torch.tensor(
             [e.input_ids + [pad] * (width - len(e.input_ids)) for e in batch]
@@ -252,7 +260,8 @@ def _collate(batch: list[Encoded], pad: int) -> dict[str, torch.Tensor]:
         "attention_mask": torch.tensor(
             [[1] * len(e.input_ids) + [0] * (width - len(e.input_ids)) for e in batch]
         ),
-        "labels": torch.tensor([e.labels + [-100] * (target - len(e.labels)) for e in batch]),
+        "decoder_input_ids": torch.tensor([row + [pad] * (target - len(row)) for row in decoder]),
+        "labels": torch.tensor([row + [-100] * (target - len(row)) for row in labels]),
     }
 
 
@@ -273,16 +282,11 @@ def restricted_loss(model: Any, inputs: dict[str, torch.Tensor], ids: torch.Tens
     nothing else, so the full-vocabulary softmax spends most of its time (and gradient) on
     tokens that can never be chosen. Needs a BART-shaped model (``model.model``).
     """
-    from transformers.models.bart.modeling_bart import shift_tokens_right
-
     labels = inputs["labels"]
-    decoder_input_ids = shift_tokens_right(
-        labels, model.config.pad_token_id, model.config.decoder_start_token_id
-    )
     hidden = model.model(
         input_ids=inputs["input_ids"],
         attention_mask=inputs["attention_mask"],
-        decoder_input_ids=decoder_input_ids,
+        decoder_input_ids=inputs["decoder_input_ids"],
     ).last_hidden_state
     head = model.get_output_embeddings().weight
     logits = torch.nn.functional.linear(hidden, head[ids]) + model.final_logits_bias[:, ids]
@@ -309,6 +313,7 @@ def padded_to_multiple(
     return {
         "input_ids": widened(collated["input_ids"], pad),
         "attention_mask": widened(collated["attention_mask"], 0),
+        "decoder_input_ids": widened(collated["decoder_input_ids"], pad),
         "labels": widened(collated["labels"], -100),
     }
 
@@ -317,7 +322,7 @@ def _step(
     model: Any, batch: list[Encoded], tokenizer: Any, literals: torch.Tensor, config: TrainConfig
 ) -> torch.Tensor:
     """Forward and backward on one batch; returns its loss, still on the device."""
-    collated = _collate(batch, tokenizer.pad_token_id)
+    collated = _collate(batch, tokenizer.pad_token_id, model.config.decoder_start_token_id)
     device = next(model.parameters()).device
     multiple = config.pad_multiple or (GPU_PAD_MULTIPLE if device.type == "cuda" else 1)
     padded = padded_to_multiple(collated, multiple, tokenizer.pad_token_id)
@@ -404,8 +409,8 @@ def train(config: TrainConfig) -> dict[str, Any]:
     model.to(device)
     factory = ConstraintFactory(tokenizer, SpanLimits())
     literals = torch.tensor(sorted(factory.literal_ids()))
-    context = config.template_version >= CONTEXT_VERSION
-    values = config.template_version >= CONTEXT_VALUES_VERSION
+    context = config.template_version in CONTEXT_VERSIONS
+    values = config.template_version in CONTEXT_VALUES_VERSIONS
     base = [
         example
         for item in train_items

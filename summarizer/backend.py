@@ -167,9 +167,12 @@ class HFBackend:
     ) -> dict[int, list[tuple[GenerationRequest, list[int]]]]:
         """Requests with their decoder prefix ids, grouped by its length: a batch's decoder
         inputs must be of one length."""
+        texts = list(dict.fromkeys(request.decoder_prefix for request in requests))
+        encoded = self.tokenizer(texts, add_special_tokens=False)["input_ids"] if texts else []
+        prefix_ids = dict(zip(texts, encoded, strict=True))
         groups: dict[int, list[tuple[GenerationRequest, list[int]]]] = {}
         for request in requests:
-            ids = self.tokenizer(request.decoder_prefix, add_special_tokens=False)["input_ids"]
+            ids = prefix_ids[request.decoder_prefix]
             groups.setdefault(len(ids), []).append((request, ids))
         return groups
 

@@ -20,7 +20,10 @@ Evaluation = Callable[[str], dict[str, Any]]
 # the Lee split has 15 facts since the fourth-round pass); eval/reports/ holds
 # those reports. A model or pipeline change that loses a fact fails here; one that gains facts
 # raises the floor. (Before the reading rules, transformers in bfloat16 matched 10, 200 and 10.)
-RECALL_FLOORS = {"seeds": 11, "synthetic": 200, "lee": 9, "wire": 460}
+# CTranslate2's int8 kernels differ by CPU vendor (Intel MKL; oneDNN on AMD AVX2, where the
+# synthetic split matches 199 with the code of the reports and today's), so the floor there
+# is the lower of the two.
+RECALL_FLOORS = {"seeds": 11, "synthetic": 199, "lee": 9, "wire": 460}
 
 
 @pytest.mark.parametrize("split", sorted(RECALL_FLOORS))

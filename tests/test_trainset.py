@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 import random
 from pathlib import Path
@@ -192,14 +193,22 @@ def _tiny_train_config(tmp_path: Path, **overrides: Any) -> Any:
     ("bfloat16_autocast", "version"), [(False, 2), (True, 4), (True, 5), (True, 6)]
 )
 def test_a_trained_model_records_its_template_version(
-    tmp_path: Path, bfloat16_autocast: bool, version: int
+    tmp_path: Path,
+    bfloat16_autocast: bool,
+    version: int,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    from summarizer.training.train import train
+    from summarizer.training import train as training
 
+    monkeypatch.setattr(training, "_cpu_computes_bfloat16", lambda: False)
     config = _tiny_train_config(
         tmp_path, bfloat16_autocast=bfloat16_autocast, template_version=version
     )
-    report = train(config)
+    with caplog.at_level(logging.WARNING, logger=training.log.name):
+        report = training.train(config)
+    emulated = [r for r in caplog.records if "without bfloat16 instructions" in r.message]
+    assert bool(emulated) == bfloat16_autocast  # the slow emulated path is named, not silent
     assert report["epochs_completed"] == 2 and report["train_articles"] == 1
     assert report["steps"] == report["planned_steps"]
     assert math.isfinite(report["final_loss"]) and report["final_loss"] > 0

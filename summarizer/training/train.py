@@ -397,6 +397,15 @@ def _make_model(config: TrainConfig, train: Sequence[AnnotatedArticle]) -> tuple
     return t5_from_scratch(tokenizer, config.t5_d_model, config.t5_layers), tokenizer
 
 
+def _cpu_computes_bfloat16() -> bool:
+    # torch has no public query; these private ones exist since 2.1 (absent: assume it does).
+    checks = [
+        getattr(torch.cpu, name, None)
+        for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    ]
+    return any(check() if check else True for check in checks)
+
+
 def train(config: TrainConfig) -> dict[str, Any]:
     """Train, save the model to ``config.output`` and return what was measured."""
     started = time.perf_counter()
@@ -407,6 +416,12 @@ def train(config: TrainConfig) -> dict[str, Any]:
     device = torch.device(pick_device(config.device))
     model, tokenizer = _make_model(config, train_items)
     model.to(device)
+    if device.type == "cpu" and config.bfloat16_autocast and not _cpu_computes_bfloat16():
+        log.warning(
+            "bfloat16 autocast on a CPU without bfloat16 instructions (AVX512-BF16 or AMX) is "
+            "emulated: a step takes many times longer than in float32 "
+            "(set bfloat16_autocast: false)"
+        )
     factory = ConstraintFactory(tokenizer, SpanLimits())
     literals = torch.tensor(sorted(factory.literal_ids()))
     context = config.template_version in CONTEXT_VERSIONS

@@ -93,8 +93,8 @@ class ScriptedBackend:
     dtype = "none"
     load_seconds = 0.0
     constrained = False
-    template_version = None
-    abstain_at = None
+    template_version: int | None = None
+    abstain_at: float | None = None
 
     def __init__(
         self,
@@ -288,9 +288,8 @@ class HFBackend:
         scores: bool = False,
     ) -> Any:
         """Generate on kept encodings, each row after the decoder start token and its prefix
-        (all of one length);
-        ``scores``: keep each step's scores (short passes only: a step's scores are a row per
-        output and a column per vocabulary token)."""
+        (the prefixes all of one length). ``scores``: keep each step's scores (short passes
+        only: a step's scores are a row per output and a column per vocabulary token)."""
         import torch
         from transformers import LogitsProcessorList
         from transformers.modeling_outputs import BaseModelOutput

@@ -6,8 +6,10 @@ For each version the pipeline builds the prompts it would send for every article
 (routing and budgets as `summarizer eval`), and the shipped model's tokenizer counts them:
 ``row_tokens`` is what a runtime that encodes every (sentence, section) row pays (CTranslate2),
 ``distinct_tokens`` what one that encodes each distinct input once pays (transformers from v6,
-where the section is the decoder's prefix and no longer part of the input). Tokenization only:
-no model runs, so the counts are exact and the same on every machine.
+where the section is the decoder's prefix and no longer part of the input), and
+``padded_distinct_tokens`` the latter with the padding of its length-sorted batches, one article
+a brief. Tokenization only: no model runs, so the counts are exact and the same on every
+machine.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from typing import Any
 from transformers import AutoTokenizer
 
 from summarizer.annotations import article_text, load_annotations
-from summarizer.backend import ScriptedBackend
+from summarizer.backend import BackendConfig, ScriptedBackend
+from summarizer.decoding.batching import token_batches
 from summarizer.ingest import Article
 from summarizer.models import default_model
 from summarizer.pipeline import Pipeline, PipelineConfig
@@ -32,7 +35,8 @@ WIRE_SPLIT = ROOT / "models/training-data/wire_000-069.validation.jsonl"
 
 def version_load(articles: list[Any], version: int, tokenizer: Any) -> dict[str, Any]:
     pipeline = Pipeline(ScriptedBackend({}), PipelineConfig(template_version=version))
-    prompts = [request.prompt for request in pipeline.requests(articles)]
+    per_article = [[r.prompt for r in pipeline.requests([article])] for article in articles]
+    prompts = [prompt for article_prompts in per_article for prompt in article_prompts]
     lengths = {prompt: len(tokenizer(prompt)["input_ids"]) for prompt in set(prompts)}
     rows = [lengths[prompt] for prompt in prompts]
     return {
@@ -41,7 +45,18 @@ def version_load(articles: list[Any], version: int, tokenizer: Any) -> dict[str,
         "row_tokens": sum(rows),
         "distinct_tokens": sum(lengths.values()),
         "median_row_tokens": statistics.median(rows),
+        # Briefing one article at a time, each distinct input once, in transformers' batches.
+        "padded_distinct_tokens": sum(
+            _padded([lengths[p] for p in dict.fromkeys(article_prompts)])
+            for article_prompts in per_article
+        ),
     }
+
+
+def _padded(lengths: list[int]) -> int:
+    config = BackendConfig(model="")
+    batches = token_batches(lengths, config.batch_tokens, config.batch_size)
+    return sum(len(batch) * max(lengths[i] for i in batch) for batch in batches)
 
 
 def main() -> None:

@@ -9,7 +9,9 @@ step's logits. A row whose every token was allowed, and where the record bias co
 changed a choice, is exactly what constrained decoding would have written. At the first step
 where that fails, the best allowed token (with the record bias) is taken from that step's
 logits; if it is the runtime's own token the replay goes on along the same output, otherwise
-the row is decoded again from its new prefix, and so on until it replays clean.
+the row is decoded again from its new prefix, and so on until it replays clean. A callback
+watches each row as it is decoded and stops it at the first token its constraint forbids, so
+no pass decodes past a step that the replay will overrule.
 
 On the vocabulary map a step's logits cover only the batch's tokens, in token-id order; the
 backend forms those batches itself, so it knows which token each logit belongs to, and checks
@@ -38,7 +40,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -215,6 +217,38 @@ class _Row:
     columns: list[int] | None = None
 
 
+class _Watch:
+    """Stops a row's decoding at the first token its constraint forbids.
+
+    Constrained decoding certainly writes another token there, so the steps after it would be
+    decoded only to be thrown away (the row is decoded again from its corrected prefix).
+    CTranslate2 calls this for every step of the row, its prefix included; on the vocabulary
+    map a step's ``token_id`` is a column of the map, not a token id.
+    """
+
+    def __init__(self, row: _Row, columns: list[int] | None) -> None:
+        self.row = row
+        self.columns = columns
+        self.state = row.state
+
+    def stops(self, step: Any) -> bool:
+        row = self.row
+        if row.replay is None or self.state is None or step.step < len(row.prefix):
+            return False
+        token = step.token_id if self.columns is None else self.columns[step.token_id]
+        used = step.step - row.forced
+        if row.replay.check(self.state, used, token) is _Next.LOGITS:
+            return True
+        self.state = row.replay.constraint.advance(self.state, token)
+        return False
+
+
+def _stopper(group: list[_Row], columns: list[int] | None) -> Callable[[Any], bool]:
+    """CTranslate2's step callback for a batch: whether to stop the step's row there."""
+    watches = [_Watch(row, columns) for row in group]
+    return lambda step: watches[step.batch_id].stops(step)
+
+
 class CT2Backend:
     """The project's model on CTranslate2 (int8 on CPU by default), greedy decoding only."""
 
@@ -311,6 +345,7 @@ class CT2Backend:
                 return_end_token=True,
                 return_logits_vocab=self.constrained,
                 use_vmap=columns is not None,
+                callback=_stopper(group, columns) if self.constrained else None,
             )
             for row, result in zip(group, results, strict=True):
                 row.output = self._ids(result.hypotheses[0])
@@ -367,6 +402,8 @@ class CT2Backend:
         scores = np.asarray(row.logits[step], dtype=np.float64)
         if row.columns is None:
             return scores
+        if len(scores) != len(row.columns):
+            raise ModelError("CTranslate2's vocabulary map did not give the expected columns")
         full = np.full(self._vocab, -np.inf)
         full[row.columns] = scores
         return full

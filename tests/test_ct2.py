@@ -19,7 +19,7 @@ from summarizer.training.targets import target_ids
 
 pytest.importorskip("ctranslate2")
 
-from summarizer.ct2 import ConstraintReplay, CT2Backend, _Next, _Row
+from summarizer.ct2 import ConstraintReplay, CT2Backend, _Next, _Row, _Watch
 from tests.conftest import EVAL_SPLITS, LONG_SEED, SHIPPED_MODEL, SHORT_SEED
 
 SENTENCE = "Officials said 40 people were killed and 12 wounded in Tuesday's attack."
@@ -108,6 +108,41 @@ def test_replay_applies_the_record_bias(shipped_tokenizer, bias, eos_lead, expec
     verdict = replay.check(state, used, eos)  # type: ignore[arg-type]
     assert verdict is (_Next.DECODE if bias == 0.0 else _Next.BIAS)
     assert replay.check(state, used, more) is _Next.DECODE  # type: ignore[arg-type]
+
+
+class _Step:
+    """What CTranslate2's callback receives for one step of one row."""
+
+    def __init__(self, step: int, token_id: int) -> None:
+        self.step, self.token_id = step, token_id
+
+
+@pytest.mark.parametrize("on_map", [False, True], ids=["vocabulary", "map"])
+def test_watch_stops_a_row_at_its_first_forbidden_token(shipped_tokenizer, on_map) -> None:  # type: ignore[no-untyped-def]
+    """Prefix steps are never judged; allowed tokens go on; the first forbidden one stops the
+    row. On the map a step names a column, which the watch reads as that column's token."""
+    replay, _ = _replay(shipped_tokenizer)
+    factory = ConstraintFactory(shipped_tokenizer, SpanLimits())
+    start = SENTENCE.index("40")
+    record = {"count": (start, start + 2), "who": (start + 3, start + 9), "outcome": "killed"}
+    target = target_ids(factory, "casualties", SENTENCE, [record])
+    forced = shipped_tokenizer("casualties", add_special_tokens=False)["input_ids"]
+    state = replay.constraint.initial()
+    state = replay.constraint.advance(state, target[0])  # one settled token past the prefix
+    row = _Row([], [], replay, mapped=on_map, prefix=[*forced, target[0]], forced=len(forced))
+    row.state = state
+    forbidden = next(t for t in range(len(shipped_tokenizer)) if t not in replay.allowed(state, 1))
+    output = [*row.prefix, *target[1:4], forbidden, *target[4:]]
+    columns = sorted(set(output)) if on_map else None
+    watch = _Watch(row, columns)
+
+    def sent(step: int) -> bool:
+        token = output[step]
+        return watch.stops(_Step(step, columns.index(token) if columns else token))
+
+    stops = [sent(step) for step in range(len(output))]
+    assert stops.index(True) == len(row.prefix) + 3  # the forbidden token's step
+    assert not any(stops[: len(row.prefix) + 3])
 
 
 def _with_decoder_prefixes(requests: list[GenerationRequest]) -> list[GenerationRequest]:

@@ -29,6 +29,7 @@ from functools import partial
 from pathlib import Path
 
 import torch
+from real_copy import cpu_name  # eval/, the script's own folder
 
 from summarizer.annotations import lee_articles
 from summarizer.backend import BackendConfig, GenerationRequest, HFBackend, load_backend
@@ -135,15 +136,6 @@ def _latencies(pipeline: Pipeline, articles: dict[str, Article], runs: int) -> d
     }
 
 
-def _cpu_name() -> str:
-    """The processor's name: timings, and int8 kernels' results, differ between CPUs."""
-    cpuinfo = Path("/proc/cpuinfo")  # Linux
-    for line in cpuinfo.read_text().splitlines() if cpuinfo.exists() else []:
-        if line.startswith("model name"):
-            return line.partition(":")[2].strip()
-    return "unknown"
-
-
 def _peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
@@ -225,7 +217,7 @@ def run(args: argparse.Namespace) -> dict:
         "device": backend.device,
         "dtype": backend.dtype,
         "threads": torch.get_num_threads(),
-        "cpu": _cpu_name(),
+        "cpu": cpu_name(),
         "load_seconds": round(backend.load_seconds, 3),
         "latency": _latencies(fast, timed, args.runs),
         "throughput": _throughput(fast, corpus),

@@ -32,6 +32,15 @@ SUMMARIZER = str(Path(sys.executable).with_name("summarizer"))
 ONE_THREAD = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
+def cpu_name() -> str:
+    """The processor's name: timings, and int8 kernels' results, differ between CPUs."""
+    cpuinfo = Path("/proc/cpuinfo")  # Linux
+    for line in cpuinfo.read_text().splitlines() if cpuinfo.exists() else []:
+        if line.startswith("model name"):
+            return line.partition(":")[2].strip()
+    return "unknown"
+
+
 def _run(*args: str) -> float:
     started = time.perf_counter()
     subprocess.run(args, check=True, env=ONE_THREAD, stdout=subprocess.DEVNULL)
@@ -108,6 +117,7 @@ def main(argv: list[str]) -> int:
             "external_eval": external(args.shared, work),
             "satp_dev": satp(args.shared, work),
             "threads": 1,
+            "cpu": cpu_name(),
         }
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     return 0
